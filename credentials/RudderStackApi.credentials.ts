@@ -1,0 +1,59 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+export class RudderStackApi implements ICredentialType {
+	name = 'rudderStackApi';
+
+	displayName = 'RudderStack API';
+
+	icon: Icon = { light: 'file:../icons/rudderstack.svg', dark: 'file:../icons/rudderstack.dark.svg' };
+
+	documentationUrl = 'https://www.rudderstack.com/docs/dashboard-guides/service-access-tokens/';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Host',
+			name: 'host',
+			type: 'string',
+			default: 'https://api.rudderstack.com',
+			placeholder: 'https://api.rudderstack.com',
+			required: true,
+			description:
+				'Control-plane URL: https://api.rudderstack.com (US) or https://api.eu.rudderstack.com (EU), or your proxy. A US token does not work on the EU host.',
+		},
+		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description:
+				'A workspace Service Access Token (recommended) or a Personal Access Token, from Settings → Workspace → Access Tokens in RudderStack',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.accessToken}}',
+			},
+		},
+	};
+
+	// The same host clean-up as transport/host.ts, written as an expression because the
+	// credential test runs before any node code does.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.host.trim().replace(/\\/+$/, "").replace(/\\/v2$/, "")}}',
+			url: '/v2/sources',
+			method: 'GET',
+		},
+	};
+}

@@ -1,0 +1,161 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { RESOURCES, type ResourceName } from '../resources';
+
+const LIST_METHODS: Record<ResourceName, string> = {
+	retl: 'searchConnections',
+	profiles: 'searchProfiles',
+	etl: 'searchSources',
+};
+
+const TARGET_HINTS: Record<ResourceName, string> = {
+	retl: 'The Reverse ETL connection to sync. Its ID is in the connection URL in the RudderStack dashboard.',
+	profiles: 'The Profiles project (a RudderStack source) to run',
+	etl: 'The ETL (Cloud Extract) source to sync',
+};
+
+/** The target picker of a resource: "From list" (searchable) or "By ID". */
+export function targetField(resource: ResourceName): INodeProperties {
+	const spec = RESOURCES[resource];
+	return {
+		displayName: spec.idLabel.replace(' ID', ''),
+		name: spec.idField,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		displayOptions: { show: { resource: [resource] } },
+		description: TARGET_HINTS[resource],
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: LIST_METHODS[resource], searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 2abcDEF123',
+			},
+		],
+	};
+}
+
+export function runIdField(resource: ResourceName): INodeProperties {
+	const { runIdField: name } = RESOURCES[resource];
+	const isSync = name === 'syncId';
+	return {
+		displayName: isSync ? 'Sync ID' : 'Run ID',
+		name,
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: { show: { resource: [resource] } },
+		placeholder: isSync ? 'e.g. {{ $json.syncId }}' : 'e.g. {{ $json.runId }}',
+		description: `The ${isSync ? 'sync' : 'run'} to look at, as returned by the Start operation`,
+	};
+}
+
+const retlOnly = { show: { '/resource': ['retl'] } };
+
+/** Settings for waiting and for HTTP; shown for Start and Wait. */
+export const waitOptions: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Concurrency',
+			name: 'concurrency',
+			type: 'number',
+			default: 10,
+			typeOptions: { minValue: 1, numberPrecision: 0 },
+			description: 'How many items are handled at the same time. Set 1 to handle items one after another.',
+		},
+		{
+			displayName: 'If Already Running',
+			name: 'ifAlreadyRunning',
+			type: 'options',
+			default: 'wait',
+			displayOptions: { show: { '/operation': ['start'] } },
+			description: 'What to do when RudderStack answers that a run is already in progress (HTTP 409)',
+			options: [
+				{ name: 'Wait Then Start', value: 'wait', description: 'Wait until the running one ends, then start a new run, so the result is from a run that started after this step' },
+				{ name: 'Attach (Reverse ETL Only)', value: 'attach', description: 'Follow the running sync and return its result as this step\'s result' },
+				{ name: 'Fail', value: 'fail', description: 'Fail the item at once' },
+			],
+		},
+		{
+			displayName: 'Max Failed Rows',
+			name: 'maxFailedRows',
+			type: 'number',
+			default: 0,
+			displayOptions: retlOnly,
+			typeOptions: { minValue: 0, numberPrecision: 0 },
+			description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
+		},
+		{
+			displayName: 'Max Retries',
+			name: 'maxRetries',
+			type: 'number',
+			default: 3,
+			typeOptions: { minValue: 0, numberPrecision: 0 },
+			description: 'How often one request is retried after a transient failure (network error, timeout, 429 or 5xx). Other errors are never retried.',
+		},
+		{
+			displayName: 'On Timeout',
+			name: 'onTimeout',
+			type: 'options',
+			default: 'fail',
+			description: 'What happens when Timeout passes before the run ends',
+			options: [
+				{ name: 'Fail', value: 'fail', description: 'Fail the item; the run goes on in RudderStack' },
+				{ name: 'Return Running', value: 'returnRunning', description: 'Output the IDs with status "running" and timedOut: true' },
+				{ name: 'Stop and Fail (Reverse ETL Only)', value: 'stopAndFail', description: 'Ask RudderStack to stop the sync, then fail the item' },
+			],
+		},
+		{
+			displayName: 'Poll Interval (Seconds)',
+			name: 'pollInterval',
+			type: 'number',
+			default: 10,
+			typeOptions: { minValue: 0.1, numberPrecision: 2 },
+			description: 'Time between status requests while waiting',
+		},
+		{
+			displayName: 'Request Timeout (Seconds)',
+			name: 'requestTimeout',
+			type: 'number',
+			default: 30,
+			typeOptions: { minValue: 1 },
+			description: 'The longest one HTTP request may take before it counts as failed (and is retried)',
+		},
+		{
+			displayName: 'Retry Delay (Seconds)',
+			name: 'retryDelay',
+			type: 'number',
+			default: 1,
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			description: 'The first wait before a retry; later waits double, with jitter. A Retry-After from RudderStack takes precedence.',
+		},
+		{
+			displayName: 'Stop Sync on Cancel',
+			name: 'stopOnCancel',
+			type: 'boolean',
+			default: false,
+			displayOptions: retlOnly,
+			description: 'Whether to ask RudderStack to stop the sync when this n8n execution is cancelled (Stop button, workflow timeout or shutdown)',
+		},
+		{
+			displayName: 'Timeout (Seconds)',
+			name: 'timeout',
+			type: 'number',
+			default: 0,
+			typeOptions: { minValue: 0 },
+			description: 'The longest time to wait for the run to end. 0 waits without limit.',
+		},
+	],
+};

@@ -1,0 +1,26 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { ResourceName, ResourceSpec } from '../resources';
+import type { RequestPacer } from '../transport/pacer';
+
+/** What every item of one node execution shares. */
+export interface SharedState {
+	signal: AbortSignal;
+	pacer: RequestPacer;
+}
+
+/** One item after its parameters were read and checked; nothing has been sent yet. */
+export interface PreparedItem {
+	/** The ids known before any request, for error items. */
+	ids: IDataObject;
+	/** Items with the same key would start the same run, so they share one. */
+	dedupeKey?: string;
+	run(): Promise<IDataObject | IDataObject[]>;
+}
+
+export interface Operation {
+	resources: ResourceName[];
+	description: INodeProperties[];
+	/** Reads and validates the item's parameters; throws before any request on bad input. */
+	prepare(ctx: IExecuteFunctions, spec: ResourceSpec, itemIndex: number, shared: SharedState): PreparedItem;
+}

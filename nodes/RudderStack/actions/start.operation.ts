@@ -1,0 +1,70 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { Deadline, runIds } from '../run/job';
+import { waitForRun } from '../run/poll';
+import { readSettings, readStartBody, readTargetId } from '../run/settings';
+import { startRun } from '../run/start';
+import { targetField, waitOptions } from './fields';
+import type { Operation } from './operation';
+
+const properties: INodeProperties[] = [
+	targetField('retl'),
+	targetField('profiles'),
+	targetField('etl'),
+	{
+		displayName: 'Sync Type',
+		name: 'syncType',
+		type: 'options',
+		default: 'default',
+		displayOptions: { show: { resource: ['retl'] } },
+		options: [
+			{ name: 'Default (RudderStack Decides)', value: 'default' },
+			{ name: 'Incremental', value: 'incremental', description: 'Sync only rows changed since the last sync' },
+			{ name: 'Full', value: 'full', description: 'Sync every row again' },
+		],
+		description: 'Which kind of sync to run. Without a type, RudderStack chooses (often a full sync).',
+	},
+	{
+		displayName: 'Parameters',
+		name: 'parameters',
+		type: 'string',
+		typeOptions: { multipleValues: true, multipleValueButtonText: 'Add Parameter' },
+		default: [],
+		placeholder: 'e.g. --rebase_incremental',
+		displayOptions: { show: { resource: ['profiles'] } },
+		description:
+			'Profiles run parameters, one per entry, with its value in the same string: --model_refs, --begin_time 2026-01-01T00:00:00Z, --end_time, --rebase_incremental. An expression that returns a list of strings also works.',
+	},
+	{
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to wait until the run ends and fail the step if it fails. Off: output the run ID right after starting.',
+	},
+	waitOptions,
+];
+
+export const start: Operation = {
+	resources: ['retl', 'profiles', 'etl'],
+	description: updateDisplayOptions({ show: { operation: ['start'] } }, properties),
+	prepare(ctx, spec, itemIndex, shared) {
+		const targetId = readTargetId(ctx, spec, itemIndex);
+		const body = readStartBody(ctx, spec, itemIndex);
+		const settings = readSettings(ctx, spec, itemIndex, shared);
+		const waitForCompletion = ctx.getNodeParameter('waitForCompletion', itemIndex, true) !== false;
+		const job = { ctx, spec, itemIndex, targetId, settings };
+		return {
+			ids: runIds(job),
+			dedupeKey: JSON.stringify([spec.name, targetId, body ?? null]),
+			async run() {
+				const deadline = new Deadline(settings.timeoutMs);
+				const started = await startRun(job, body, deadline);
+				const attached = started.attached ? { attached: started.attached } : {};
+				if (!waitForCompletion) return { ...runIds(job, started.runId), status: 'running', ...attached };
+				return { ...(await waitForRun(job, started.runId, deadline)), ...attached };
+			},
+		};
+	},
+};

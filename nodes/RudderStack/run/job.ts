@@ -1,0 +1,34 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import type { ResourceSpec } from '../resources';
+import type { RunSettings } from './settings';
+
+/** One item's work against one RudderStack target. */
+export interface RunJob {
+	ctx: IExecuteFunctions;
+	spec: ResourceSpec;
+	itemIndex: number;
+	targetId: string;
+	settings: RunSettings;
+}
+
+/** The timeout runs from the moment the step starts waiting; 0 means none. */
+export class Deadline {
+	readonly startedAt = Date.now();
+
+	constructor(readonly timeoutMs: number) {}
+
+	remainingMs(): number {
+		return this.timeoutMs > 0 ? this.startedAt + this.timeoutMs - Date.now() : Infinity;
+	}
+
+	elapsedSeconds(): string {
+		return ((Date.now() - this.startedAt) / 1000).toFixed(1);
+	}
+}
+
+export function runIds(job: RunJob, runId?: string): IDataObject {
+	const ids: IDataObject = { [job.spec.idField]: job.targetId };
+	if (runId) ids[job.spec.runIdField] = runId;
+	return ids;
+}

@@ -1,0 +1,62 @@
+import * as workflow from 'n8n-workflow';
+
+type AbortableSleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** Thrown when the n8n execution is cancelled (Stop, workflow timeout, shutdown) while we wait. */
+export class CancelledError extends Error {
+	constructor() {
+		super('The execution was cancelled');
+		this.name = 'CancelledError';
+	}
+}
+
+export function throwIfCancelled(signal?: AbortSignal): void {
+	if (signal?.aborted) throw new CancelledError();
+}
+
+// Feature-detected: n8n-workflow only has sleepWithAbort in newer releases, and community nodes
+// may not call setTimeout themselves.
+const sleepWithAbort = (workflow as { sleepWithAbort?: AbortableSleep }).sleepWithAbort;
+
+/**
+ * Waits `ms`, or less if `signal` aborts, then throws CancelledError.
+ * A private relay signal is used so that each pause removes its listener from the long-lived
+ * execution signal; otherwise every poll of every item would leave one behind.
+ */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+	throwIfCancelled(signal);
+	if (ms <= 0) return;
+	const relay = new AbortController();
+	const onAbort = () => relay.abort();
+	signal?.addEventListener('abort', onAbort, { once: true });
+	try {
+		// Either way the only rejection is the abort, which the check below reports.
+		const sleeping = sleepWithAbort ? sleepWithAbort(ms, relay.signal) : Promise.race([workflow.sleep(ms), abortion(relay.signal)]);
+		await sleeping.catch(() => undefined);
+	} finally {
+		signal?.removeEventListener('abort', onAbort);
+		relay.abort();
+	}
+	throwIfCancelled(signal);
+}
+
+/** Settles `work`, or rejects with CancelledError as soon as `signal` aborts. */
+export async function unlessCancelled<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+	if (!signal) return await work;
+	throwIfCancelled(signal);
+	const relay = new AbortController();
+	const onAbort = () => relay.abort();
+	signal.addEventListener('abort', onAbort, { once: true });
+	try {
+		return await Promise.race([work, abortion(relay.signal)]);
+	} finally {
+		signal.removeEventListener('abort', onAbort);
+		relay.abort();
+	}
+}
+
+async function abortion(signal: AbortSignal): Promise<never> {
+	return await new Promise<never>((_, reject) => {
+		signal.addEventListener('abort', () => reject(new CancelledError()), { once: true });
+	});
+}

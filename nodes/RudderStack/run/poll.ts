@@ -1,0 +1,74 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { failureMessage, pollingSubject, type RunVerdict } from '../resources';
+import { rudderStackRequest } from '../transport/request';
+import { operationError, settle } from './errors';
+import { type Deadline, type RunJob, runIds } from './job';
+import { CancelledError, pause } from './pause';
+import { stopRun, stopAfterCancel } from './stop';
+
+export function isObject(value: unknown): value is IDataObject {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export async function fetchRunStatus(job: RunJob, runId: string): Promise<IDataObject> {
+	const { spec, targetId } = job;
+	const answer = await rudderStackRequest(job.ctx, { method: 'GET', path: spec.statusPath(targetId, runId) }, job.settings.request);
+	if (!isObject(answer) || typeof answer.status !== 'string') {
+		const got = isObject(answer) ? `fields ${Object.keys(answer).join(', ') || 'none'}` : `${JSON.stringify(answer)?.slice(0, 200)}`;
+		throw operationError(job.ctx, job.itemIndex, `RudderStack's status answer for ${pollingSubject(spec, targetId, runId)} has no "status" field (got ${got})`, runIds(job, runId));
+	}
+	return answer;
+}
+
+/** The final status object: the ids, `status` and `error` always present, the rest as sent. */
+export function runOutput(job: RunJob, runId: string, status: IDataObject): IDataObject {
+	return { ...runIds(job, runId), ...status, status: status.status, error: status.error ?? null };
+}
+
+type PollResult = { verdict: RunVerdict; status: IDataObject } | { timedOut: true; last?: IDataObject };
+
+/** Polls right away, then every poll interval, until the run ends or the deadline passes. */
+export async function pollUntilDone(job: RunJob, runId: string, deadline: Deadline): Promise<PollResult> {
+	const { settings } = job;
+	for (;;) {
+		const status = await fetchRunStatus(job, runId);
+		const verdict = job.spec.judge(status, settings);
+		if (verdict.state !== 'running') return { verdict, status };
+		const remaining = deadline.remainingMs();
+		if (remaining <= 0) return { timedOut: true, last: status };
+		await pause(Math.min(settings.pollIntervalMs, remaining), settings.request.signal);
+	}
+}
+
+/** Waits for our run and turns its end into an output item or an error. */
+export async function waitForRun(job: RunJob, runId: string, deadline: Deadline): Promise<IDataObject> {
+	const { ctx, spec, targetId, itemIndex, settings } = job;
+	const polled = await settle(pollUntilDone(job, runId, deadline));
+	if (!polled.ok) {
+		if (polled.error instanceof CancelledError && settings.stopOnCancel) await stopAfterCancel(job, runId);
+		throw polled.error;
+	}
+	const result = polled.value;
+	if ('verdict' in result) {
+		if (result.verdict.state === 'failed') {
+			throw operationError(ctx, itemIndex, failureMessage(spec, targetId, runId, result.verdict.reason), runIds(job, runId), JSON.stringify(result.status));
+		}
+		return runOutput(job, runId, result.status);
+	}
+	if (settings.onTimeout === 'returnRunning') {
+		return { ...runIds(job, runId), status: 'running', timedOut: true };
+	}
+	let stopped = '';
+	if (settings.onTimeout === 'stopAndFail') {
+		await stopRun(job);
+		stopped = '; the sync was asked to stop';
+	}
+	const lastStatus = typeof result.last?.status === 'string' ? result.last.status : 'unknown';
+	throw operationError(
+		ctx,
+		itemIndex,
+		`Polling for ${pollingSubject(spec, targetId, runId)} timed out after ${deadline.elapsedSeconds()} s (timeout ${deadline.timeoutMs / 1000} s); last status: ${lastStatus}${stopped}`,
+		runIds(job, runId),
+	);
+}

@@ -1,0 +1,138 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { ResourceSpec } from '../resources';
+import type { RequestPacer } from '../transport/pacer';
+import type { RequestPolicy } from '../transport/request';
+
+export type OnTimeout = 'fail' | 'returnRunning' | 'stopAndFail';
+export type IfAlreadyRunning = 'wait' | 'attach' | 'fail';
+
+export interface RunSettings {
+	pollIntervalMs: number;
+	/** 0: wait without limit. */
+	timeoutMs: number;
+	onTimeout: OnTimeout;
+	ifAlreadyRunning: IfAlreadyRunning;
+	stopOnCancel: boolean;
+	maxFailedRows?: number;
+	request: RequestPolicy;
+}
+
+export const DEFAULTS = {
+	pollInterval: 10,
+	timeout: 0,
+	requestTimeout: 30,
+	maxRetries: 3,
+	retryDelay: 1,
+	concurrency: 10,
+} as const;
+
+const SYNC_TYPES = ['default', 'incremental', 'full'];
+
+function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex });
+}
+
+/** A number option, checked against its bounds, with the field named in the error. */
+function numberOption(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	options: IDataObject,
+	name: string,
+	fallback: number,
+	rule: { min: number; exclusive?: boolean; integer?: boolean },
+): number {
+	const raw = options[name];
+	if (raw === undefined || raw === null || raw === '') return fallback;
+	const value = typeof raw === 'number' ? raw : Number(raw);
+	const belowMin = rule.exclusive ? value <= rule.min : value < rule.min;
+	if (!Number.isFinite(value) || belowMin || (rule.integer && !Number.isInteger(value))) {
+		const bound = rule.exclusive ? `greater than ${rule.min}` : `${rule.min} or more`;
+		throw invalid(ctx, itemIndex, `Option "${name}" must be ${rule.integer ? 'a whole number ' : 'a number '}${bound}; got ${JSON.stringify(raw)}`);
+	}
+	return value;
+}
+
+function choice<T extends string>(ctx: IExecuteFunctions, itemIndex: number, name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+	if (value === undefined || value === null || value === '') return fallback;
+	if (!allowed.includes(value as T)) {
+		throw invalid(ctx, itemIndex, `Option "${name}" must be one of ${allowed.join(', ')} for this resource; got ${JSON.stringify(value)}`);
+	}
+	return value as T;
+}
+
+function requiredId(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, what: string, field: string): string {
+	const value = typeof raw === 'object' && raw !== null && 'value' in raw ? (raw as IDataObject).value : raw;
+	const id = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	if (!id) throw invalid(ctx, itemIndex, `The ${what} is required: "${field}" is empty`);
+	if (id === '.' || id === '..') throw invalid(ctx, itemIndex, `"${id}" is not a valid ${what} ("${field}")`);
+	return id;
+}
+
+export function readTargetId(ctx: IExecuteFunctions, spec: ResourceSpec, itemIndex: number): string {
+	const raw = ctx.getNodeParameter(spec.idField, itemIndex, '', { extractValue: true });
+	return requiredId(ctx, itemIndex, raw, spec.idLabel.toLowerCase(), spec.idField);
+}
+
+export function readRunId(ctx: IExecuteFunctions, spec: ResourceSpec, itemIndex: number): string {
+	const raw = ctx.getNodeParameter(spec.runIdField, itemIndex, '');
+	return requiredId(ctx, itemIndex, raw, spec.runIdField === 'syncId' ? 'sync id' : 'run id', spec.runIdField);
+}
+
+/** The body of the start request: RETL `{}` or `{syncType}`, Profiles `{parameters}` or none, ETL none. */
+export function readStartBody(ctx: IExecuteFunctions, spec: ResourceSpec, itemIndex: number): IDataObject | undefined {
+	if (spec.name === 'retl') {
+		const syncType = ctx.getNodeParameter('syncType', itemIndex, 'default');
+		if (typeof syncType !== 'string' || !SYNC_TYPES.includes(syncType)) {
+			throw invalid(ctx, itemIndex, `Invalid sync type: ${String(syncType)} ("syncType" must be one of ${SYNC_TYPES.join(', ')})`);
+		}
+		return syncType === 'default' ? {} : { syncType };
+	}
+	if (spec.name === 'profiles') {
+		const raw = ctx.getNodeParameter('parameters', itemIndex, []);
+		const list = raw === undefined || raw === null || raw === '' ? [] : Array.isArray(raw) ? raw : [raw];
+		list.forEach((parameter, position) => {
+			if (typeof parameter !== 'string') {
+				throw invalid(ctx, itemIndex, `"parameters" must be a list of strings such as "--rebase_incremental"; entry ${position + 1} is ${JSON.stringify(parameter)}`);
+			}
+		});
+		const parameters = (list as string[]).map((parameter) => parameter.trim()).filter(Boolean);
+		return parameters.length ? { parameters } : undefined;
+	}
+	return undefined;
+}
+
+export function readSettings(
+	ctx: IExecuteFunctions,
+	spec: ResourceSpec,
+	itemIndex: number,
+	shared: { signal?: AbortSignal; pacer?: RequestPacer },
+): RunSettings {
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const retl = spec.name === 'retl';
+	const maxFailedRows =
+		options.maxFailedRows === undefined || options.maxFailedRows === '' || options.maxFailedRows === null
+			? undefined
+			: numberOption(ctx, itemIndex, options, 'maxFailedRows', 0, { min: 0, integer: true });
+	return {
+		pollIntervalMs: numberOption(ctx, itemIndex, options, 'pollInterval', DEFAULTS.pollInterval, { min: 0, exclusive: true }) * 1000,
+		timeoutMs: numberOption(ctx, itemIndex, options, 'timeout', DEFAULTS.timeout, { min: 0 }) * 1000,
+		onTimeout: choice(ctx, itemIndex, 'onTimeout', options.onTimeout, retl ? ['fail', 'returnRunning', 'stopAndFail'] : ['fail', 'returnRunning'], 'fail'),
+		ifAlreadyRunning: choice(ctx, itemIndex, 'ifAlreadyRunning', options.ifAlreadyRunning, retl ? ['wait', 'attach', 'fail'] : ['wait', 'fail'], 'wait'),
+		stopOnCancel: retl && options.stopOnCancel === true,
+		maxFailedRows: retl ? maxFailedRows : undefined,
+		request: {
+			timeoutMs: numberOption(ctx, itemIndex, options, 'requestTimeout', DEFAULTS.requestTimeout, { min: 0, exclusive: true }) * 1000,
+			maxRetries: numberOption(ctx, itemIndex, options, 'maxRetries', DEFAULTS.maxRetries, { min: 0, integer: true }),
+			retryDelayMs: numberOption(ctx, itemIndex, options, 'retryDelay', DEFAULTS.retryDelay, { min: 0 }) * 1000,
+			signal: shared.signal,
+			pacer: shared.pacer,
+		},
+	};
+}
+
+export function readConcurrency(ctx: IExecuteFunctions): number {
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	return numberOption(ctx, 0, options, 'concurrency', DEFAULTS.concurrency, { min: 1, integer: true });
+}

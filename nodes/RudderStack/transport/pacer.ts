@@ -1,0 +1,25 @@
+import { pause } from '../run/pause';
+
+/**
+ * Shared by every request of one node execution, so that many items polling at once stay under
+ * one requests-per-second ceiling, and a 429 slows all of them down rather than only the one
+ * request that received it.
+ */
+export class RequestPacer {
+	private nextSlotAt = 0;
+
+	private coolDownUntil = 0;
+
+	constructor(private readonly requestsPerSecond: number) {}
+
+	async waitForTurn(signal?: AbortSignal): Promise<void> {
+		const now = Date.now();
+		const slot = Math.max(now, this.nextSlotAt, this.coolDownUntil);
+		this.nextSlotAt = slot + 1000 / this.requestsPerSecond;
+		await pause(slot - now, signal);
+	}
+
+	coolDown(ms: number): void {
+		this.coolDownUntil = Math.max(this.coolDownUntil, Date.now() + ms);
+	}
+}

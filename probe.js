@@ -1,0 +1,12 @@
+const t0 = Date.now();
+const core = require('n8n-core');
+const wf = require('n8n-workflow');
+console.log('loaded in', Date.now() - t0, 'ms', typeof core.ExecuteContext, typeof core.WorkflowExecute);
+const node = { id: '1', name: 'RS', type: 'n8n-nodes-rudderstack.rudderStack', typeVersion: 1, position: [0,0], parameters: { a: '={{ 1 + 2 }}' }, credentials: { rudderStackApi: { id: 'c1', name: 'cred' } } };
+const nodeTypes = { getByName: () => ({ description: { properties: [{name:'a', type:'string', default:''}], name:'x', version:1, displayName:'x', defaults:{}, inputs:['main'], outputs:['main'], group:[], description:'' } }), getByNameAndVersion(){ return this.getByName(); }, getKnownTypes: () => ({}) };
+const workflow = new wf.Workflow({ id: 'w', nodes: [node], connections: {}, active: false, nodeTypes });
+const additionalData = { credentialsHelper: {}, executionId: 'e1', restApiUrl:'', instanceBaseUrl:'', webhookBaseUrl:'', webhookWaitingBaseUrl:'', webhookTestBaseUrl:'', currentNodeParameters: undefined, executeWorkflow: async()=>{}, getRunExecutionData: async()=>undefined, logAiEvent: async()=>{}, variables: {} };
+const runExecutionData = wf.createRunExecutionData ? wf.createRunExecutionData() : { resultData: { runData: {} } };
+const inputData = { main: [[{ json: {} }]] };
+const ctx = new core.ExecuteContext(workflow, node, additionalData, 'manual', runExecutionData, 0, inputData.main[0], inputData, { node, data: inputData, source: null }, [], new AbortController().signal);
+console.log(ctx.getNodeParameter('a', 0), typeof ctx.getExecutionCancelSignal());
