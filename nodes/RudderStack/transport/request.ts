@@ -91,7 +91,8 @@ export async function rudderStackRequest<T = unknown>(
 		baseURL,
 		url: request.path,
 		qs: request.qs,
-		body: request.body,
+		// Serialized here because n8n drops an empty object body, and RETL start/stop expect `{}`.
+		body: request.body === undefined ? undefined : JSON.stringify(request.body),
 		json: true,
 		timeout: policy.timeoutMs,
 		headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': USER_AGENT },
