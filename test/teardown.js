@@ -8,3 +8,13 @@ const { SSHClientsManager } = require(require.resolve('n8n-core/dist/execution-e
 afterAll(() => {
 	if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
 });
+
+// Jest gives every test file its own copy of nock, but they all patch the same http module;
+// each file must take its patch off again, or the next file's interceptors are never reached.
+const nock = require('nock');
+
+afterAll(() => {
+	nock.cleanAll();
+	nock.enableNetConnect();
+	nock.restore();
+});

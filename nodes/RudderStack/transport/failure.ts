@@ -12,31 +12,6 @@ export interface AttemptFailure {
 	ambiguous: boolean;
 	/** From a Retry-After header, when there was one. */
 	retryAfterMs?: number;
-	/** The response body as RudderStack sent it, for the error's details. */
-	body?: unknown;
-}
-
-const NETWORK_TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
-
-interface RawHttpError {
-	code?: string;
-	message?: string;
-	status?: number;
-	statusCode?: number;
-	error?: unknown;
-	response?: { status?: number; headers?: Record<string, unknown>; data?: unknown };
-	cause?: unknown;
-}
-
-/** n8n wraps the HTTP client's error in a NodeApiError; the facts we need sit on the original. */
-function unwrap(error: unknown): RawHttpError {
-	let current = error as RawHttpError;
-	for (let depth = 0; depth < 3; depth++) {
-		if (current?.response || current?.code || typeof current?.statusCode === 'number') return current;
-		if (!current?.cause) break;
-		current = current.cause as RawHttpError;
-	}
-	return (error ?? {}) as RawHttpError;
 }
 
 export function apiReason(body: unknown): string | undefined {
@@ -71,26 +46,23 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
 	return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-export function describeFailure(error: unknown): AttemptFailure {
-	const raw = unwrap(error);
-	const status = raw.response?.status ?? raw.statusCode ?? raw.status;
-	if (typeof status === 'number' && status >= 100) {
-		const body = raw.response?.data ?? raw.error;
-		const headers = raw.response?.headers ?? {};
-		const retryAfter = headers['retry-after'] ?? headers['Retry-After'];
-		return {
-			status,
-			reason: apiReason(body) ?? `HTTP ${status}`,
-			transient: status === 429 || status >= 500,
-			ambiguous: status >= 500,
-			retryAfterMs: parseRetryAfter(retryAfter),
-			body,
-		};
-	}
-	const code = raw.code ?? '';
-	const timedOut = NETWORK_TIMEOUT_CODES.has(code) || /timeout/i.test(raw.message ?? '');
+/** A response that came back with an error status. */
+export function httpFailure(status: number, body: unknown, headers: Record<string, unknown> = {}): AttemptFailure {
 	return {
-		reason: timedOut ? 'the request timed out' : `network error${code ? ` ${code}` : ''}: ${raw.message ?? 'no response'}`,
+		status,
+		reason: apiReason(body) ?? `HTTP ${status}`,
+		transient: status === 429 || status >= 500,
+		ambiguous: status >= 500,
+		retryAfterMs: parseRetryAfter(headers['retry-after']),
+	};
+}
+
+/** No response at all: a reset, a refused connection, a timeout. The server may have acted. */
+export function networkFailure(error: unknown): AttemptFailure {
+	const { message = 'no response', code } = (error ?? {}) as { message?: string; code?: string };
+	const timedOut = /timeout|ETIMEDOUT|ECONNABORTED/i.test(`${message} ${code ?? ''}`);
+	return {
+		reason: timedOut ? `the request timed out (${message})` : `network error: ${message}`,
 		transient: true,
 		ambiguous: true,
 	};

@@ -10,7 +10,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { settle } from '../run/errors';
 import { CancelledError, pause, throwIfCancelled, unlessCancelled } from '../run/pause';
-import { describeFailure, type AttemptFailure } from './failure';
+import { type AttemptFailure, httpFailure, networkFailure } from './failure';
 import { toBaseUrl } from './host';
 import type { RequestPacer } from './pacer';
 import { USER_AGENT } from './userAgent';
@@ -31,6 +31,12 @@ export interface RequestPolicy {
 	retryDelayMs: number;
 	signal?: AbortSignal;
 	pacer?: RequestPacer;
+}
+
+interface FullResponse {
+	statusCode: number;
+	body: unknown;
+	headers: Record<string, unknown>;
 }
 
 export const DEFAULT_REQUEST_POLICY: RequestPolicy = { timeoutMs: 30_000, maxRetries: 3, retryDelayMs: 1_000 };
@@ -59,15 +65,28 @@ export class RudderStackApiError extends NodeApiError {
 	}
 }
 
-const baseUrls = new WeakMap<object, Promise<string>>();
+interface Account {
+	baseURL: string;
+	/** Kept only to scrub it from anything RudderStack echoes back into an error. */
+	token: string;
+}
 
-async function baseUrlOf(ctx: RequestContext): Promise<string> {
-	let url = baseUrls.get(ctx);
-	if (!url) {
-		url = ctx.getCredentials('rudderStackApi').then((credentials) => toBaseUrl(credentials.host));
-		baseUrls.set(ctx, url);
+const accounts = new WeakMap<object, Promise<Account>>();
+
+async function accountOf(ctx: RequestContext): Promise<Account> {
+	let account = accounts.get(ctx);
+	if (!account) {
+		account = ctx.getCredentials('rudderStackApi').then((credentials) => ({
+			baseURL: toBaseUrl(credentials.host),
+			token: typeof credentials.accessToken === 'string' ? credentials.accessToken : '',
+		}));
+		accounts.set(ctx, account);
 	}
-	return await url;
+	return await account;
+}
+
+function redact(text: string, secret: string): string {
+	return secret.length >= 4 ? text.split(secret).join('***') : text;
 }
 
 export function backoffMs(retryDelayMs: number, retryNumber: number): number {
@@ -85,7 +104,7 @@ export async function rudderStackRequest<T = unknown>(
 	request: ApiRequest,
 	policy: RequestPolicy = DEFAULT_REQUEST_POLICY,
 ): Promise<T> {
-	const baseURL = await baseUrlOf(ctx);
+	const { baseURL, token } = await accountOf(ctx);
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		baseURL,
@@ -98,6 +117,9 @@ export async function rudderStackRequest<T = unknown>(
 		headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': USER_AGENT },
 		// The token must never follow a redirect to another host.
 		sendCredentialsOnCrossOriginRedirect: false,
+		// Statuses are judged here, with the headers (Retry-After) that n8n's errors do not keep.
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
 	};
 	let afterAmbiguousAttempt = false;
 	for (let attempt = 0; ; attempt++) {
@@ -105,9 +127,16 @@ export async function rudderStackRequest<T = unknown>(
 		await policy.pacer?.waitForTurn(policy.signal);
 		const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, 'rudderStackApi', { ...options });
 		const outcome = await settle(unlessCancelled(sent, policy.signal));
-		if (outcome.ok) return outcome.value as T;
-		if (outcome.error instanceof CancelledError || policy.signal?.aborted) throw new CancelledError();
-		const failure = describeFailure(outcome.error);
+		if (policy.signal?.aborted || (!outcome.ok && outcome.error instanceof CancelledError)) throw new CancelledError();
+		let failure: AttemptFailure;
+		if (outcome.ok) {
+			const response = outcome.value as FullResponse;
+			if (response.statusCode < 300) return response.body as T;
+			failure = httpFailure(response.statusCode, response.body, response.headers);
+		} else {
+			failure = networkFailure(outcome.error);
+		}
+		failure.reason = redact(failure.reason, token);
 		if (!failure.transient || attempt >= policy.maxRetries) {
 			throw new RudderStackApiError(ctx, request, failure, attempt + 1, afterAmbiguousAttempt);
 		}

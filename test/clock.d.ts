@@ -1,0 +1,1 @@
+export declare function later(ms: number): Promise<void>;
