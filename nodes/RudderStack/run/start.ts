@@ -51,7 +51,7 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 			throw operationError(
 				ctx,
 				itemIndex,
-				`The ${spec.targetNoun} ${targetId} is already running (RudderStack answered 409: ${error.description ?? error.message}); "ifAlreadyRunning" is set to fail`,
+				`The ${spec.targetNoun} ${targetId} is already running (RudderStack answered 409: ${error.reason}); "ifAlreadyRunning" is set to fail`,
 				runIds(job),
 			);
 		}

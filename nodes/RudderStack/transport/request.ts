@@ -47,6 +47,9 @@ const MAX_RETRY_AFTER_MS = 10 * 60_000;
 export class RudderStackApiError extends NodeApiError {
 	readonly status?: number;
 
+	/** RudderStack's own explanation, or the network failure. */
+	readonly reason: string;
+
 	/** An earlier attempt of this request failed in a way that may have reached RudderStack. */
 	readonly afterAmbiguousAttempt: boolean;
 
@@ -61,6 +64,7 @@ export class RudderStackApiError extends NodeApiError {
 			httpCode: failure.status ? String(failure.status) : undefined,
 		});
 		this.status = failure.status;
+		this.reason = failure.reason;
 		this.afterAmbiguousAttempt = afterAmbiguousAttempt;
 	}
 }

@@ -1,0 +1,146 @@
+import { fakeApi, resetNock, sync } from '../fakeApi';
+import { FAST, jsonOf, params, runNode, runNodeError, runNodeWithLogs, TOKEN } from '../harness';
+
+beforeEach(resetNock);
+afterAll(resetNock);
+
+const base = (id: string) => `/v2/retl-connections/${id}`;
+const byItem = { connectionId: '={{ $json.connection }}' };
+
+/** A connection whose sync runs for `polls` status requests before ending with `final`. */
+function scriptSync(api: ReturnType<typeof fakeApi>, id: string, polls: number, final = sync('succeeded', { id: `sync-${id}` })) {
+	api.scope.post(`${base(id)}/start`).reply(200, { syncId: `sync-${id}` });
+	if (polls > 0) api.scope.get(`${base(id)}/syncs/sync-${id}`).times(polls).reply(200, sync('running', { id: `sync-${id}` }));
+	api.scope.get(`${base(id)}/syncs/sync-${id}`).reply(200, final);
+}
+
+describe('many items', () => {
+	it('keeps output order and pairing when later items finish first', async () => {
+		const api = fakeApi();
+		scriptSync(api, 'slow', 6);
+		scriptSync(api, 'fast', 0);
+		scriptSync(api, 'mid', 2);
+		const items = await runNode({ items: [{ connection: 'slow' }, { connection: 'fast' }, { connection: 'mid' }], parameters: params('retl', 'start', { ...byItem, options: FAST }) });
+		expect(items.map((i) => [i.json.connectionId, i.json.syncId, i.pairedItem])).toEqual([
+			['slow', 'sync-slow', { item: 0 }],
+			['fast', 'sync-fast', { item: 1 }],
+			['mid', 'sync-mid', { item: 2 }],
+		]);
+	});
+
+	it('runs items concurrently: all starts go out before the first run ends', async () => {
+		const api = fakeApi();
+		for (const id of ['a', 'b', 'c']) scriptSync(api, id, 3);
+		await runNode({ items: [{ connection: 'a' }, { connection: 'b' }, { connection: 'c' }], parameters: params('retl', 'start', { ...byItem, options: { pollInterval: 0.05 } }) });
+		const lines = api.lines();
+		const lastStart = Math.max(...['a', 'b', 'c'].map((id) => lines.indexOf(`POST ${base(id)}/start`)));
+		expect(lastStart).toBeLessThan(lines.indexOf(`GET ${base('a')}/syncs/sync-a`) + 3);
+	});
+
+	it('concurrency 1 handles items one after another', async () => {
+		const api = fakeApi();
+		for (const id of ['a', 'b']) scriptSync(api, id, 2);
+		await runNode({ items: [{ connection: 'a' }, { connection: 'b' }], parameters: params('retl', 'start', { ...byItem, options: { ...FAST, concurrency: 1 } }) });
+		expect(api.lines()).toEqual([
+			`POST ${base('a')}/start`,
+			...Array(3).fill(`GET ${base('a')}/syncs/sync-a`),
+			`POST ${base('b')}/start`,
+			...Array(3).fill(`GET ${base('b')}/syncs/sync-b`),
+		]);
+	});
+
+	it('Continue On Fail: a failed item becomes an error item with its ids, the others go on', async () => {
+		const api = fakeApi();
+		scriptSync(api, 'ok1', 1);
+		scriptSync(api, 'bad', 0, sync('failed', { id: 'sync-bad', error: 'Destination connection failed' }));
+		scriptSync(api, 'ok2', 1);
+		const items = await runNode({
+			continueOnFail: true,
+			items: [{ connection: 'ok1' }, { connection: 'bad' }, { connection: '' }, { connection: 'ok2' }],
+			parameters: params('retl', 'start', { ...byItem, options: FAST }),
+		});
+		expect(jsonOf(items).map((j) => j.error ?? j.status)).toEqual([
+			'succeeded',
+			'Sync for retl connection: bad, syncId: sync-bad failed with error: Destination connection failed',
+			'The connection id is required: "connectionId" is empty',
+			'succeeded',
+		]);
+		expect(items[1].json).toMatchObject({ connectionId: 'bad', syncId: 'sync-bad' });
+		expect(items.map((i) => i.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+	});
+
+	it('without Continue On Fail, a bad input fails the node before any request', async () => {
+		const api = fakeApi();
+		const error = await runNodeError({ items: [{ connection: 'a' }, { connection: '' }], parameters: params('retl', 'start', { ...byItem, options: FAST }) });
+		expect(error.message).toContain('connection id is required');
+		expect((error as { context?: { itemIndex?: number } }).context?.itemIndex).toBe(1);
+		expect(api.requests).toHaveLength(0);
+	});
+
+	it('fails fast: the first failure stops the others polling and no new start is sent', async () => {
+		const api = fakeApi();
+		scriptSync(api, 'bad', 0, sync('failed', { id: 'sync-bad', error: 'boom' }));
+		api.scope.post(`${base('long')}/start`).reply(200, { syncId: 'sync-long' });
+		api.scope.get(`${base('long')}/syncs/sync-long`).times(100).reply(200, sync('running'));
+		const began = Date.now();
+		const error = await runNodeError({
+			items: [{ connection: 'bad' }, { connection: 'long' }, { connection: 'never' }],
+			parameters: params('retl', 'start', { ...byItem, options: { pollInterval: 0.2, concurrency: 2 } }),
+		});
+		expect(error.message).toBe('Sync for retl connection: bad, syncId: sync-bad failed with error: boom');
+		expect(Date.now() - began).toBeLessThan(1000);
+		expect(api.lines()).not.toContain(`POST ${base('never')}/start`);
+		expect(api.lines().filter((l) => l.includes('sync-long')).length).toBeLessThanOrEqual(2);
+	});
+
+	it('items aimed at the same connection and sync type share one sync, and say so', async () => {
+		const api = fakeApi();
+		scriptSync(api, 'same', 1);
+		scriptSync(api, 'other', 0);
+		const items = await runNode({
+			items: [{ connection: 'same' }, { connection: 'other' }, { connection: 'same' }],
+			parameters: params('retl', 'start', { ...byItem, options: FAST }),
+		});
+		expect(api.lines().filter((l) => l.startsWith('POST'))).toEqual([`POST ${base('same')}/start`, `POST ${base('other')}/start`]);
+		expect(items.map((i) => [i.json.syncId, i.json.sharedWithItems])).toEqual([
+			['sync-same', [0, 2]],
+			['sync-other', undefined],
+			['sync-same', [0, 2]],
+		]);
+	});
+
+	it('keeps all polls of one execution under the request ceiling', async () => {
+		const api = fakeApi();
+		const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
+		for (const id of ids) scriptSync(api, id, 3);
+		await runNode({ items: ids.map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: { pollInterval: 0.01, concurrency: 20 } }) });
+		expect(api.requests).toHaveLength(100);
+		const times = api.requests.map((r) => r.at);
+		const busiestSecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+		expect(busiestSecond).toBeLessThanOrEqual(51);
+		expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(1900);
+	});
+
+	it('a 429 slows every item down, not just the one that got it', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base('a')}/start`).reply(429, { error: 'slow down' }, { 'Retry-After': '1' });
+		scriptSync(api, 'a', 0);
+		scriptSync(api, 'b', 0);
+		await runNode({ items: [{ connection: 'a' }, { connection: 'b' }], parameters: params('retl', 'start', { ...byItem, options: { ...FAST, concurrency: 1 } }) });
+		const first = api.requests[0].at;
+		expect(api.requests.slice(1).every((r) => r.at - first >= 950)).toBe(true);
+	});
+
+	it('the token appears in no item, error item or log', async () => {
+		const api = fakeApi();
+		scriptSync(api, 'ok', 0);
+		api.scope.post(`${base('denied')}/start`).reply(403, { error: 'Forbidden', echoed: `Bearer ${TOKEN}` });
+		const { items, logs } = await runNodeWithLogs({
+			continueOnFail: true,
+			items: [{ connection: 'ok' }, { connection: 'denied' }],
+			parameters: params('retl', 'start', { ...byItem, options: FAST }),
+		});
+		expect(items[1].json.error).toBe('RudderStack answered 403: Forbidden');
+		expect(JSON.stringify({ items, logs })).not.toContain(TOKEN);
+	});
+});
