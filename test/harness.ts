@@ -22,7 +22,7 @@ import { RudderStackApi } from '../credentials/RudderStackApi.credentials';
 import { RudderStack } from '../nodes/RudderStack/RudderStack.node';
 
 export const HOST = 'https://api.rudderstack.test';
-export const TOKEN = 'rs_secret_token_4f1c9d';
+export const TOKEN = 'rs_dummy_token_4f1c9d';
 
 const credentialType = new RudderStackApi();
 export const nodeType: INodeType = new RudderStack();
