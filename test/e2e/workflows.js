@@ -1,0 +1,78 @@
+// Workflows the E2E suite imports into a real n8n: every resource and operation, on the happy
+// and the failure path, as a user would save them in the editor.
+'use strict';
+
+const CREDENTIAL = { id: 'rsMockCredential', name: 'RudderStack (mock)' };
+
+const locator = (value) => ({ __rl: true, mode: 'id', value });
+
+function rudderStack(name, parameters, position, extra = {}) {
+	return {
+		id: name.replace(/\W+/g, '-').toLowerCase(),
+		name,
+		type: 'n8n-nodes-rudderstack.rudderStack',
+		typeVersion: 1,
+		position,
+		parameters,
+		credentials: { rudderStackApi: CREDENTIAL },
+		...extra,
+	};
+}
+
+/** Manual trigger → (optional items) → the given chain of nodes, connected in order. */
+function workflow(id, name, chain, items) {
+	const nodes = [{ id: 'trigger', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }];
+	if (items) {
+		nodes.push({
+			id: 'items',
+			name: 'Items',
+			type: 'n8n-nodes-base.code',
+			typeVersion: 2,
+			position: [200, 0],
+			parameters: { jsCode: `return ${JSON.stringify(items.map((json) => ({ json })))};` },
+		});
+	}
+	nodes.push(...chain);
+	const connections = {};
+	for (let i = 0; i < nodes.length - 1; i++) connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
+	return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes, connections };
+}
+
+const fast = { pollInterval: 0.2 };
+
+const WORKFLOWS = {
+	retlManyItems: workflow('e2eRetlMany', 'RETL: several items', [
+		rudderStack('Sync connections', { resource: 'retl', operation: 'start', connectionId: { ...locator(''), value: '={{ $json.connection }}' }, syncType: 'incremental', options: fast }, [400, 0]),
+	], [{ connection: 'conn_a' }, { connection: 'conn_b' }, { connection: 'conn_c' }]),
+
+	retlFails: workflow('e2eRetlFails', 'RETL: a failing sync fails the workflow', [
+		rudderStack('Sync', { resource: 'retl', operation: 'start', connectionId: locator('conn_fail'), options: fast }, [200, 0]),
+	]),
+
+	retlContinueOnFail: workflow('e2eRetlCof', 'RETL: Continue On Fail', [
+		rudderStack('Sync', { resource: 'retl', operation: 'start', connectionId: { ...locator(''), value: '={{ $json.connection }}' }, options: fast }, [400, 0], { onError: 'continueRegularOutput' }),
+	], [{ connection: 'conn_ok' }, { connection: 'conn_fail_2' }]),
+
+	retlStartThenWait: workflow('e2eRetlLater', 'RETL: start without waiting, then get, wait, list and stop', [
+		rudderStack('Start', { resource: 'retl', operation: 'start', connectionId: locator('conn_later'), waitForCompletion: false }, [200, 0]),
+		rudderStack('Get', { resource: 'retl', operation: 'get', connectionId: locator('={{ $json.connectionId }}'), syncId: '={{ $json.syncId }}' }, [400, 0]),
+		rudderStack('Wait', { resource: 'retl', operation: 'wait', connectionId: locator("={{ $('Start').item.json.connectionId }}"), syncId: "={{ $('Start').item.json.syncId }}", options: fast }, [600, 0]),
+		rudderStack('History', { resource: 'retl', operation: 'getMany', connectionId: locator('conn_later'), returnAll: true }, [800, 0]),
+		rudderStack('Stop', { resource: 'retl', operation: 'stop', connectionId: locator('conn_later') }, [1000, 0], { executeOnce: true }),
+	]),
+
+	profilesRun: workflow('e2eProfiles', 'Profiles: run with parameters', [
+		rudderStack('Run project', { resource: 'profiles', operation: 'start', profileId: locator('prof_customer360'), parameters: ['--rebase_incremental'], options: fast }, [200, 0]),
+	]),
+
+	profilesFails: workflow('e2eProfilesFails', 'Profiles: finished with an error fails', [
+		rudderStack('Run project', { resource: 'profiles', operation: 'start', profileId: locator('prof_fail'), options: fast }, [200, 0]),
+	]),
+
+	etlRun: workflow('e2eEtl', 'ETL: start, then wait by id', [
+		rudderStack('Start', { resource: 'etl', operation: 'start', sourceId: locator('src_zendesk'), waitForCompletion: false }, [200, 0]),
+		rudderStack('Wait', { resource: 'etl', operation: 'wait', sourceId: locator('={{ $json.sourceId }}'), runId: '={{ $json.runId }}', options: fast }, [400, 0]),
+	]),
+};
+
+module.exports = { WORKFLOWS, CREDENTIAL, workflow, rudderStack, locator };

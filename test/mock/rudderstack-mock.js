@@ -1,0 +1,219 @@
+// A small, dependency-free stand-in for RudderStack's control-plane API, for the end-to-end
+// suite, the playground (`npm start`), the fault-injection suite and the benchmark.
+//
+// Runs are scripted per target id (connection or source):
+//   { runMs, outcome: 'succeeded' | 'failed' | 'finishedWithError' | 'failedRows', error,
+//     failedRows, faults: { start: [fault...], status: [fault...], syncs: [...], stop: [...] } }
+// A fault is used once, in order: { status, body, retryAfter }, { reset: true },
+// { delayMs }, { invalidJson: true }, { omitId: true }, { statusValue: 'weird' }.
+// Unscripted ids follow their name: "...fail..." fails, "...rows..." drops rows, else succeeds.
+'use strict';
+
+const http = require('node:http');
+
+const DEFAULT_RUN_MS = 1000;
+
+function defaultScript(id) {
+	if (/fail/i.test(id)) return { outcome: 'failed' };
+	if (/rows/i.test(id)) return { outcome: 'failedRows', failedRows: 7 };
+	return { outcome: 'succeeded' };
+}
+
+function createMockRudderStack(options = {}) {
+	const token = options.token ?? 'mock-access-token';
+	const scripts = new Map(Object.entries(options.scripts ?? {}));
+	const connections = options.connections ?? [
+		{ id: 'conn_salesforce', sourceId: 'src_warehouse', destinationId: 'dst_salesforce', enabled: true },
+		{ id: 'conn_hubspot', sourceId: 'src_warehouse', destinationId: 'dst_hubspot', enabled: true },
+	];
+	const sources = options.sources ?? [
+		{ id: 'prof_customer360', name: 'Customer 360', type: 'profiles', enabled: true },
+		{ id: 'src_zendesk', name: 'Zendesk', type: 'zendesk', enabled: true },
+	];
+	const requests = [];
+	const runs = new Map(); // target id -> list of runs, newest last
+	let counter = 0;
+
+	const scriptOf = (id) => ({ runMs: DEFAULT_RUN_MS, ...defaultScript(id), ...(scripts.get(id) ?? {}) });
+	const takeFault = (id, endpoint) => scripts.get(id)?.faults?.[endpoint]?.shift();
+
+	function viewOf(run, kind) {
+		const now = Date.now();
+		const script = scriptOf(run.targetId);
+		const over = run.stoppedAt !== undefined || now >= run.startedAt + script.runMs;
+		const base = {
+			id: run.id,
+			startedAt: new Date(run.startedAt).toISOString(),
+			finishedAt: over ? new Date(Math.min(now, run.stoppedAt ?? run.startedAt + script.runMs)).toISOString() : '0001-01-01T00:00:00Z',
+			error: null,
+		};
+		if (kind === 'retl') {
+			const failedRows = over && script.outcome === 'failedRows' ? script.failedRows ?? 1 : 0;
+			const total = 100;
+			let status = 'running';
+			if (run.stoppedAt !== undefined) {
+				status = 'failed';
+				base.error = 'Sync was stopped';
+			} else if (over) status = script.outcome === 'failed' ? 'failed' : 'succeeded';
+			if (status === 'failed' && !base.error) base.error = script.error ?? 'Destination connection failed';
+			return { ...base, status, metrics: { total, succeeded: { total: total - failedRows }, failed: { total: failedRows }, changed: { total: 5 } } };
+		}
+		let status = over ? 'finished' : 'running';
+		if (over && script.outcome === 'failed') base.error = script.error ?? 'Configuration error: Invalid warehouse credentials';
+		if (over && script.outcome === 'finishedWithError') base.error = script.error ?? 'Source authentication failed';
+		if (over && script.outcome === 'failedStatus') status = 'failed';
+		return { ...base, jobId: `job_${run.targetId}`, status, tasks: [] };
+	}
+
+	function running(targetId) {
+		const list = runs.get(targetId) ?? [];
+		const kind = list[0]?.kind;
+		return list.filter((run) => viewOf(run, kind).status === 'running');
+	}
+
+	function send(res, status, body, headers = {}) {
+		if (body === undefined) {
+			res.writeHead(status, headers);
+			res.end();
+			return;
+		}
+		const text = typeof body === 'string' ? body : JSON.stringify(body);
+		res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+		res.end(text);
+	}
+
+	// Applies a scripted fault; true when the fault answered the request.
+	async function applyFault(fault, req, res) {
+		if (!fault) return false;
+		if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+		if (fault.reset) {
+			req.socket.destroy();
+			return true;
+		}
+		if (fault.invalidJson) {
+			res.writeHead(200, { 'Content-Type': 'application/json' });
+			res.end('{"status": "runn');
+			return true;
+		}
+		if (fault.status) {
+			const headers = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+			send(res, fault.status, fault.body ?? { error: `mock fault ${fault.status}` }, headers);
+			return true;
+		}
+		return false; // delay only, or a response-shaping fault handled by the route
+	}
+
+	function startRun(kind, targetId) {
+		const run = { kind, targetId, id: `${kind === 'retl' ? 'sync' : 'run'}_${++counter}`, startedAt: Date.now() };
+		runs.set(targetId, [...(runs.get(targetId) ?? []), run]);
+		return run;
+	}
+
+	async function route(req, res, body) {
+		const url = new URL(req.url, 'http://mock');
+		const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+		const [v2, collection, id, action, runId, tail] = parts;
+		if (v2 !== 'v2') return send(res, 404, { error: 'not found' });
+
+		if (collection === 'retl-connections' && parts.length === 2) {
+			return send(res, 200, { data: connections, paging: { total: connections.length, next: '' } });
+		}
+		if (collection === 'sources' && parts.length === 2) {
+			return send(res, 200, { sources, paging: { total: sources.length, next: '' } });
+		}
+		if (collection === 'retl-connections' && action === 'start' && parts.length === 4) {
+			const fault = takeFault(id, 'start');
+			if (await applyFault(fault, req, res)) return;
+			if (body.syncType !== undefined && !['incremental', 'full'].includes(body.syncType)) return send(res, 400, { error: `invalid syncType ${body.syncType}` });
+			if (running(id).length) return send(res, 409, { error: 'A sync is already running for this connection' });
+			const run = startRun('retl', id);
+			return send(res, 200, fault?.omitId ? {} : { syncId: run.id });
+		}
+		if (collection === 'retl-connections' && action === 'stop' && parts.length === 4) {
+			if (await applyFault(takeFault(id, 'stop'), req, res)) return;
+			for (const run of running(id)) run.stoppedAt = Date.now();
+			return send(res, 204);
+		}
+		if (collection === 'retl-connections' && action === 'syncs' && parts.length === 4) {
+			if (await applyFault(takeFault(id, 'syncs'), req, res)) return;
+			const status = url.searchParams.get('status');
+			const syncs = (runs.get(id) ?? []).map((run) => viewOf(run, 'retl')).filter((sync) => !status || sync.status === status);
+			return send(res, 200, { syncs, paging: { total: syncs.length, next: '' } });
+		}
+		if (collection === 'retl-connections' && action === 'syncs' && parts.length === 5) {
+			return await statusOf('retl', id, runId, req, res);
+		}
+		if (collection === 'sources' && action === 'start' && parts.length === 4) {
+			const fault = takeFault(id, 'start');
+			if (await applyFault(fault, req, res)) return;
+			if (running(id).length) return send(res, 409, { error: 'The project is already running' });
+			const run = startRun('source', id);
+			run.parameters = body.parameters;
+			return send(res, 200, fault?.omitId ? {} : { runId: run.id });
+		}
+		if (collection === 'sources' && action === 'runs' && tail === 'status' && parts.length === 6) {
+			return await statusOf('source', id, runId, req, res);
+		}
+		return send(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
+	}
+
+	async function statusOf(kind, targetId, runId, req, res) {
+		const fault = takeFault(targetId, 'status');
+		if (await applyFault(fault, req, res)) return;
+		const run = (runs.get(targetId) ?? []).find((candidate) => candidate.id === runId);
+		if (!run) return send(res, 404, { error: `unknown ${kind === 'retl' ? 'sync' : 'run'} ${runId}` });
+		const view = viewOf(run, kind === 'retl' ? 'retl' : 'source');
+		if (fault?.omitStatus) delete view.status;
+		if (fault?.statusValue) view.status = fault.statusValue;
+		return send(res, 200, view);
+	}
+
+	const server = http.createServer((req, res) => {
+		const chunks = [];
+		req.on('data', (chunk) => chunks.push(chunk));
+		req.on('end', () => {
+			const text = Buffer.concat(chunks).toString();
+			let body = {};
+			try {
+				body = text ? JSON.parse(text) : {};
+			} catch {
+				body = { unparsable: text };
+			}
+			requests.push({ method: req.method, path: req.url, body: text ? body : undefined, headers: req.headers, at: Date.now() });
+			if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'Invalid access token' });
+			route(req, res, body).catch((error) => send(res, 500, { error: String(error) }));
+		});
+	});
+
+	return {
+		token,
+		requests,
+		runs,
+		server,
+		script(id, script) {
+			scripts.set(id, script);
+		},
+		reset() {
+			requests.length = 0;
+			runs.clear();
+			scripts.clear();
+		},
+		async start(port = 0, host = '127.0.0.1') {
+			await new Promise((resolve) => server.listen(port, host, resolve));
+			this.url = `http://${host}:${server.address().port}`;
+			return this.url;
+		},
+		async stop() {
+			server.closeAllConnections?.();
+			await new Promise((resolve) => server.close(resolve));
+		},
+	};
+}
+
+module.exports = { createMockRudderStack };
+
+if (require.main === module) {
+	const port = Number(process.argv[2] ?? 4010);
+	const mock = createMockRudderStack({ token: process.env.MOCK_RUDDERSTACK_TOKEN });
+	mock.start(port).then((url) => console.log(`mock RudderStack on ${url}, token ${mock.token}`));
+}
