@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { after, before, describe, it } = require('node:test');
 
 const { createMockRudderStack } = require('../mock/rudderstack-mock');
-const { N8n, nodeItems } = require('./n8n');
+const { N8n, nodeItems, ownerSession } = require('./n8n');
 const { CREDENTIAL, WORKFLOWS } = require('./workflows');
 
 const VERSIONS = (process.env.N8N_VERSIONS ?? '2.41.0,2.8.4').split(',').filter(Boolean);
@@ -95,6 +95,27 @@ for (const [index, version] of VERSIONS.entries()) {
 			const result = await n8n.execute(WORKFLOWS.profilesFails.id);
 			assert.equal(result.ok, false);
 			assert.match(result.error.message, /^Profile run for profile: prof_fail, runId: run_\d+ failed with error: Configuration error: Invalid warehouse credentials$/);
+		});
+
+		it('the credential test in a started n8n: OK for the right token, a clear failure otherwise', async () => {
+			await n8n.start();
+			const { cookie } = await ownerSession(n8n.url);
+			const headers = { 'Content-Type': 'application/json', cookie, 'browser-id': 'e2e' };
+			const rest = async (method, route, body) => {
+				const response = await fetch(`${n8n.url}/rest${route}`, { method, headers, body: JSON.stringify(body) });
+				const json = await response.json();
+				assert.equal(response.status, 200, JSON.stringify(json));
+				return json.data ?? json;
+			};
+			const created = await rest('POST', '/credentials', { name: 'RudderStack', type: 'rudderStackApi', data: { host: mock.url, accessToken: TOKEN } });
+			const test = async (data) => await rest('POST', '/credentials/test', { credentials: { id: created.id, name: 'RudderStack', type: 'rudderStackApi', data } });
+			assert.deepEqual(await test({ host: `${mock.url}/v2/`, accessToken: TOKEN }), { status: 'OK', message: 'Connection successful!' });
+			const wrongToken = await test({ host: mock.url, accessToken: 'wrong-token' });
+			assert.equal(wrongToken.status, 'Error');
+			assert.match(wrongToken.message, /^(Unauthorized|Authorization failed - please check your credentials)$/);
+			const unreachable = await test({ host: 'http://127.0.0.1:9', accessToken: TOKEN });
+			assert.equal(unreachable.status, 'Error');
+			assert.match(unreachable.message, /ECONNREFUSED/);
 		});
 
 		it('ETL: start without waiting, then wait by the id from the previous node', async () => {

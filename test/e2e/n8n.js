@@ -81,7 +81,8 @@ class N8n {
 
 	// Asynchronous on purpose: the mock RudderStack usually runs in this same process.
 	async cli(args, { allowFailure = false } = {}) {
-		const child = spawn(this.node, [this.bin, ...args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		// Its own task-broker port, so that a CLI run works beside a started server.
+		const child = spawn(this.node, [this.bin, ...args], { env: this.env({ N8N_RUNNERS_BROKER_PORT: String(this.port + 2) }), stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -155,3 +156,26 @@ function nodeItems(resultData, nodeName) {
 }
 
 module.exports = { N8n, nodeItems, packPackage, ENCRYPTION_KEY, REPO };
+
+const OWNER = { email: 'owner@example.com', firstName: 'Play', lastName: 'Ground', password: 'Playground123' };
+
+/** Sets up the owner on a fresh n8n (a no-op when already done) and returns a logged-in session. */
+async function ownerSession(baseUrl) {
+	// Some n8n versions report ready a moment before their REST routes are mounted.
+	for (let tries = 0; tries < 60; tries++) {
+		const setup = await fetch(`${baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(OWNER) });
+		if (setup.status !== 404) break;
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+	const login = await fetch(`${baseUrl}/rest/login`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, email: OWNER.email, password: OWNER.password }),
+	});
+	if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+	const cookie = (login.headers.getSetCookie?.() ?? [login.headers.get('set-cookie')]).map((c) => String(c).split(';')[0]).join('; ');
+	return { cookie, owner: OWNER };
+}
+
+module.exports.OWNER = OWNER;
+module.exports.ownerSession = ownerSession;
