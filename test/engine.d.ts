@@ -1,0 +1,11 @@
+import type { ICredentialDataDecryptedObject, ICredentialType, IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
+
+export declare function runInEngine(options: {
+	nodeType: INodeType;
+	credentialType: ICredentialType;
+	parameters: INodeParameters;
+	items?: IDataObject[];
+	credentials: ICredentialDataDecryptedObject;
+	continueOnFail?: boolean;
+	signal?: AbortSignal;
+}): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;

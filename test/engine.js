@@ -1,0 +1,93 @@
+// Runs a node through n8n-core's real ExecuteContext, with a credentials helper that applies the
+// credential's own `authenticate` the way n8n's CLI does. Shared by the Jest suites (which pass
+// the TypeScript sources) and the benchmark (which passes the built files). Only RudderStack's
+// HTTP API is ever faked.
+'use strict';
+
+const { ExecuteContext } = require('n8n-core');
+const { ICredentialsHelper, isExpression, Workflow } = require('n8n-workflow');
+
+class GenericCredentialsHelper extends ICredentialsHelper {
+	constructor(credentialType, data) {
+		super();
+		this.credentialType = credentialType;
+		this.data = data;
+	}
+
+	getParentTypes() {
+		return [];
+	}
+
+	async authenticate(credentials, _typeName, requestOptions, workflow, node) {
+		const resolve = (value) =>
+			isExpression(value) ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '') : value;
+		for (const [location, values] of Object.entries(this.credentialType.authenticate.properties)) {
+			const target = (requestOptions[location] ??= {});
+			for (const [key, value] of Object.entries(values)) target[String(resolve(key))] = resolve(String(value));
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async getCredentials() {
+		throw new Error('not used by the node');
+	}
+
+	async getDecrypted() {
+		return { ...this.data };
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties() {
+		return this.credentialType.properties;
+	}
+}
+
+/**
+ * @returns {Promise<{ items: object[], logs: string[], error?: Error }>}
+ */
+async function runInEngine({ nodeType, credentialType, parameters, items = [{}], credentials, continueOnFail = false, signal }) {
+	const node = {
+		id: 'node-1',
+		name: 'RudderStack',
+		type: 'n8n-nodes-rudderstack.rudderStack',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { [credentialType.name]: { id: 'cred-1', name: 'RudderStack account' } },
+		...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
+	};
+	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) };
+	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes });
+	const additionalData = {
+		credentialsHelper: new GenericCredentialsHelper(credentialType, credentials),
+		executionId: 'exec-1',
+		restApiUrl: '',
+		instanceBaseUrl: '',
+		webhookBaseUrl: '',
+		webhookWaitingBaseUrl: '',
+		webhookTestBaseUrl: '',
+		variables: {},
+	};
+	const inputItems = items.map((json) => ({ json }));
+	const inputData = { main: [inputItems] };
+	const context = new ExecuteContext(workflow, node, additionalData, 'manual', { resultData: { runData: {} } }, 0, inputItems, inputData, { node, data: inputData, source: null }, [], signal);
+	const logs = [];
+	const record = (level) => (message, meta) => logs.push(`${level}: ${message} ${meta ? JSON.stringify(meta) : ''}`);
+	// A logger of this context only, so that what the node logs can be inspected.
+	Object.defineProperty(context, 'logger', { value: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });
+	try {
+		const output = await nodeType.execute.call(context);
+		return { items: output[0], logs };
+	} catch (error) {
+		return { items: [], logs, error };
+	}
+}
+
+module.exports = { runInEngine };
