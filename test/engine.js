@@ -90,4 +90,16 @@ async function runInEngine({ nodeType, credentialType, parameters, items = [{}],
 	}
 }
 
-module.exports = { runInEngine };
+/**
+ * n8n-core's SSH client cache starts a cleanup interval the first time an execution context is
+ * built; n8n stops it on shutdown, and so do we, so that the process can exit on its own.
+ * n8n-core may carry its own copy of @n8n/di, so the container is resolved from n8n-core's side.
+ */
+function shutdownEngine() {
+	const coreDir = require('node:path').dirname(require.resolve('n8n-core'));
+	const { Container } = require(require.resolve('@n8n/di', { paths: [coreDir] }));
+	const { SSHClientsManager } = require(require.resolve('n8n-core/dist/execution-engine/ssh-clients-manager'));
+	if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
+}
+
+module.exports = { runInEngine, shutdownEngine };

@@ -31,6 +31,8 @@ function createMockRudderStack(options = {}) {
 		{ id: 'src_zendesk', name: 'Zendesk', type: 'zendesk', enabled: true },
 	];
 	const requests = [];
+	// { rate, retryAfter }: that share of all requests gets a 429, as in a rate-limit storm.
+	let storm = options.storm;
 	const runs = new Map(); // target id -> list of runs, newest last
 	let counter = 0;
 
@@ -181,6 +183,7 @@ function createMockRudderStack(options = {}) {
 			}
 			requests.push({ method: req.method, path: req.url, body: text ? body : undefined, headers: req.headers, at: Date.now() });
 			if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'Invalid access token' });
+			if (storm && Math.random() < storm.rate) return send(res, 429, { error: 'Too many requests' }, { 'Retry-After': String(storm.retryAfter) });
 			route(req, res, body).catch((error) => send(res, 500, { error: String(error) }));
 		});
 	});
@@ -192,6 +195,9 @@ function createMockRudderStack(options = {}) {
 		server,
 		script(id, script) {
 			scripts.set(id, script);
+		},
+		setStorm(value) {
+			storm = value;
 		},
 		reset() {
 			requests.length = 0;

@@ -98,6 +98,14 @@ export const waitOptions: INodeProperties = {
 			description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
 		},
 		{
+			displayName: 'Max Requests per Second',
+			name: 'maxRequestsPerSecond',
+			type: 'number',
+			default: 50,
+			typeOptions: { minValue: 1 },
+			description: 'A ceiling on all requests this step sends together, however many items poll at once, so that a short poll interval cannot flood RudderStack',
+		},
+		{
 			displayName: 'Max Retries',
 			name: 'maxRetries',
 			type: 'number',

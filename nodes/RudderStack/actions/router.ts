@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { RESOURCES, type ResourceName } from '../resources';
 import { idsOf } from '../run/errors';
 import { CancelledError } from '../run/pause';
-import { readConcurrency } from '../run/settings';
+import { readStepSettings } from '../run/settings';
 import { RequestPacer } from '../transport/pacer';
 import { get } from './get.operation';
 import { getMany } from './getMany.operation';
@@ -14,9 +14,6 @@ import { stop } from './stop.operation';
 import { wait } from './wait.operation';
 
 export const OPERATIONS: Record<string, Operation> = { start, get, wait, stop, getMany };
-
-/** All status requests of one execution together stay under this, however many items poll. */
-export const REQUESTS_PER_SECOND = 50;
 
 type Outcome = { json: IDataObject[] } | { error: Error };
 
@@ -51,6 +48,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not supported for resource "${resource}"`);
 	}
 	const continueOnFail = this.continueOnFail();
+	const step = readStepSettings(this);
 
 	// Our own signal: the execution's cancel, or the first failure when not continuing on fail.
 	const stopAll = new AbortController();
@@ -58,7 +56,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const relayCancel = () => stopAll.abort();
 	executionSignal?.addEventListener('abort', relayCancel, { once: true });
 	if (executionSignal?.aborted) stopAll.abort();
-	const shared: SharedState = { signal: stopAll.signal, pacer: new RequestPacer(REQUESTS_PER_SECOND) };
+	const shared: SharedState = { signal: stopAll.signal, pacer: new RequestPacer(step.maxRequestsPerSecond) };
 
 	const outcomes: Outcome[] = new Array(items.length);
 	let firstFailure: Error | undefined;
@@ -96,7 +94,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			return shared;
 		};
 
-		await inPool(items.length, readConcurrency(this), () => stopAll.signal.aborted, async (itemIndex) => {
+		await inPool(items.length, step.concurrency, () => stopAll.signal.aborted, async (itemIndex) => {
 			const item = prepared[itemIndex];
 			if (!item) return;
 			try {

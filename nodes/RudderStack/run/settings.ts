@@ -26,6 +26,8 @@ export const DEFAULTS = {
 	maxRetries: 3,
 	retryDelay: 1,
 	concurrency: 10,
+	/** All requests of one step together; the default keeps a busy workflow polite. */
+	maxRequestsPerSecond: 50,
 } as const;
 
 const SYNC_TYPES = ['default', 'incremental', 'full'];
@@ -132,7 +134,11 @@ export function readSettings(
 	};
 }
 
-export function readConcurrency(ctx: IExecuteFunctions): number {
+/** Settings of the whole step, read from the first item. */
+export function readStepSettings(ctx: IExecuteFunctions): { concurrency: number; maxRequestsPerSecond: number } {
 	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
-	return numberOption(ctx, 0, options, 'concurrency', DEFAULTS.concurrency, { min: 1, integer: true });
+	return {
+		concurrency: numberOption(ctx, 0, options, 'concurrency', DEFAULTS.concurrency, { min: 1, integer: true }),
+		maxRequestsPerSecond: numberOption(ctx, 0, options, 'maxRequestsPerSecond', DEFAULTS.maxRequestsPerSecond, { min: 0, exclusive: true }),
+	};
 }
