@@ -18,23 +18,36 @@ export function throwIfCancelled(signal?: AbortSignal): void {
 // may not call setTimeout themselves.
 const sleepWithAbort = (workflow as { sleepWithAbort?: AbortableSleep }).sleepWithAbort;
 
-/**
- * Waits `ms`, or less if `signal` aborts, then throws CancelledError.
- * A private relay signal is used so that each pause removes its listener from the long-lived
- * execution signal; otherwise every poll of every item would leave one behind.
- */
+// Hundreds of items may wait on one step's signal at once. Each signal gets a single listener
+// that calls the current waiters, so the listener count stays at one (no MaxListeners warning)
+// and nothing is left behind when a wait ends.
+const waitersOf = new WeakMap<AbortSignal, Set<() => void>>();
+
+function whenAborted(signal: AbortSignal | undefined, callback: () => void): () => void {
+	if (!signal) return () => undefined;
+	let waiters = waitersOf.get(signal);
+	if (!waiters) {
+		const current = new Set<() => void>();
+		waiters = current;
+		waitersOf.set(signal, current);
+		signal.addEventListener('abort', () => current.forEach((waiter) => waiter()), { once: true });
+	}
+	waiters.add(callback);
+	return () => waiters.delete(callback);
+}
+
+/** Waits `ms`, or less if `signal` aborts, then throws CancelledError. */
 export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 	throwIfCancelled(signal);
 	if (ms <= 0) return;
 	const relay = new AbortController();
-	const onAbort = () => relay.abort();
-	signal?.addEventListener('abort', onAbort, { once: true });
+	const forget = whenAborted(signal, () => relay.abort());
 	try {
 		// Either way the only rejection is the abort, which the check below reports.
 		const sleeping = sleepWithAbort ? sleepWithAbort(ms, relay.signal) : Promise.race([workflow.sleep(ms), abortion(relay.signal)]);
 		await sleeping.catch(() => undefined);
 	} finally {
-		signal?.removeEventListener('abort', onAbort);
+		forget();
 		relay.abort();
 	}
 	throwIfCancelled(signal);
@@ -45,12 +58,11 @@ export async function unlessCancelled<T>(work: Promise<T>, signal?: AbortSignal)
 	if (!signal) return await work;
 	throwIfCancelled(signal);
 	const relay = new AbortController();
-	const onAbort = () => relay.abort();
-	signal.addEventListener('abort', onAbort, { once: true });
+	const forget = whenAborted(signal, () => relay.abort());
 	try {
 		return await Promise.race([work, abortion(relay.signal)]);
 	} finally {
-		signal.removeEventListener('abort', onAbort);
+		forget();
 		relay.abort();
 	}
 }
