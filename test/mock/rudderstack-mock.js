@@ -5,7 +5,8 @@
 //   { runMs, outcome: 'succeeded' | 'failed' | 'finishedWithError' | 'failedRows', error,
 //     failedRows, faults: { start: [fault...], status: [fault...], syncs: [...], stop: [...] } }
 // A fault is used once, in order: { status, body, retryAfter }, { reset: true },
-// { delayMs }, { invalidJson: true }, { omitId: true }, { statusValue: 'weird' }.
+// { delayMs }, { invalidJson: true }, { omitId: true }, { statusValue: 'weird' }, and on start
+// { createRun: true, ... } to start the run before answering with the fault (an ambiguous failure).
 // Unscripted ids follow their name: "...fail..." fails, "...rows..." drops rows, else succeeds.
 'use strict';
 
@@ -125,6 +126,7 @@ function createMockRudderStack(options = {}) {
 		}
 		if (collection === 'retl-connections' && action === 'start' && parts.length === 4) {
 			const fault = takeFault(id, 'start');
+			if (fault?.createRun && !running(id).length) startRun('retl', id);
 			if (await applyFault(fault, req, res)) return;
 			if (body.syncType !== undefined && !['incremental', 'full'].includes(body.syncType)) return send(res, 400, { error: `invalid syncType ${body.syncType}` });
 			if (running(id).length) return send(res, 409, { error: 'A sync is already running for this connection' });
@@ -139,7 +141,11 @@ function createMockRudderStack(options = {}) {
 		if (collection === 'retl-connections' && action === 'syncs' && parts.length === 4) {
 			if (await applyFault(takeFault(id, 'syncs'), req, res)) return;
 			const status = url.searchParams.get('status');
-			const syncs = (runs.get(id) ?? []).map((run) => viewOf(run, 'retl')).filter((sync) => !status || sync.status === status);
+			const after = Date.parse(url.searchParams.get('started_after') ?? '') || 0;
+			const syncs = (runs.get(id) ?? [])
+				.filter((run) => run.startedAt >= after)
+				.map((run) => viewOf(run, 'retl'))
+				.filter((sync) => !status || sync.status === status);
 			return send(res, 200, { syncs, paging: { total: syncs.length, next: '' } });
 		}
 		if (collection === 'retl-connections' && action === 'syncs' && parts.length === 5) {
@@ -147,6 +153,7 @@ function createMockRudderStack(options = {}) {
 		}
 		if (collection === 'sources' && action === 'start' && parts.length === 4) {
 			const fault = takeFault(id, 'start');
+			if (fault?.createRun && !running(id).length) startRun('source', id);
 			if (await applyFault(fault, req, res)) return;
 			if (running(id).length) return send(res, 409, { error: 'The project is already running' });
 			const run = startRun('source', id);

@@ -1,3 +1,5 @@
+import nock from 'nock';
+
 import { later } from '../clock';
 import { fakeApi, resetNock, run, sync } from '../fakeApi';
 import { FAST, jsonOf, params, runNode, runNodeError, runNodeWithLogs } from '../harness';
@@ -73,12 +75,15 @@ describe('409 already running', () => {
 });
 
 describe('no second sync after an ambiguous start (upstream 30)', () => {
+	const since = (query: Record<string, unknown>) => typeof query.started_after === 'string';
+
 	it.each([
 		['a 500', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).reply(500, { error: 'internal' })],
 		['a timeout', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).delay(300).reply(200, { syncId: 'lost' })],
 	])('RETL: %s, then 409 on the retry, attaches to the sync our first attempt started', async (_label, firstAnswer) => {
 		const api = fakeApi();
 		firstAnswer(api.scope);
+		api.scope.get(`${base}/syncs`).query(since).reply(200, { syncs: [] });
 		api.scope.post(`${base}/start`).reply(409, { error: 'sync already running' });
 		api.scope.get(`${base}/syncs`).query({ status: 'running' }).reply(200, { syncs: [sync('running', { id: 'ours', startedAt: '2026-01-01T00:00:02Z' }), sync('running', { id: 'older', startedAt: '2026-01-01T00:00:01Z' })] });
 		api.scope.get(`${base}/syncs/ours`).reply(200, sync('succeeded', { id: 'ours' }));
@@ -88,15 +93,35 @@ describe('no second sync after an ambiguous start (upstream 30)', () => {
 		expect(items[0].json).toMatchObject({ syncId: 'ours', status: 'succeeded', attached: 'ownEarlierAttempt' });
 	});
 
-	it('sources: a 502 then 409 fails clearly and never starts another run', async () => {
+	it('RETL: a timed-out start whose sync already ended is found in the sync list, not started again', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).delay(300).reply(200, { syncId: 'fast' });
+		api.scope.get(`${base}/syncs`).query(since).reply(200, { syncs: [sync('succeeded', { id: 'fast' })] });
+		api.scope.get(`${base}/syncs/fast`).reply(200, sync('succeeded', { id: 'fast' }));
+		const items = await runNode({ parameters: startRetl({ requestTimeout: 0.1 }) });
+		expect(posts(api)).toEqual([`POST ${base}/start`]);
+		expect(items[0].json).toMatchObject({ syncId: 'fast', status: 'succeeded', attached: 'ownEarlierAttempt' });
+	});
+
+	it('sources: an ambiguous start is not retried, and the message says why', async () => {
 		const api = fakeApi();
 		const b = '/v2/sources/prof_1';
 		api.scope.post(`${b}/start`).reply(502, 'Bad Gateway');
-		api.scope.post(`${b}/start`).reply(409, { error: 'project is already running' });
 		const error = await runNodeError({ parameters: params('profiles', 'start', { profileId: 'prof_1', options: FAST }) });
-		expect(error.message).toContain('our first start most likely went through');
-		expect(error.message).toContain('no second run was started');
-		expect(posts(api)).toHaveLength(2);
+		expect(error.message).toBe(
+			'The start of profile prof_1 failed without a clear answer (Bad Gateway), so it may have started a run. RudderStack offers no way to look that run up, so the start was not retried: no second run was started. Check the run in RudderStack before running this step again.',
+		);
+		expect(posts(api)).toHaveLength(1);
+	});
+
+	it('a refused connection is not ambiguous: the start is retried', async () => {
+		nock.enableNetConnect('127.0.0.1');
+		const error = await runNodeError({
+			credentials: { host: 'http://127.0.0.1:9', accessToken: 'x' },
+			parameters: params('etl', 'start', { sourceId: 'src_1', options: { ...FAST, maxRetries: 2 } }),
+		});
+		expect(error.message).toMatch(/^RudderStack could not be reached: network error: /);
+		expect((error as { description?: string }).description).toContain('failed after 3 attempts');
 	});
 });
 

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { RudderStackApiError, rudderStackRequest } from '../transport/request';
+import { backoffMs, RudderStackApiError, rudderStackRequest } from '../transport/request';
 import { operationError, settle } from './errors';
 import { type Deadline, type RunJob, runIds } from './job';
 import { pause } from './pause';
@@ -12,23 +12,25 @@ export interface StartedRun {
 	attached?: 'alreadyRunning' | 'ownEarlierAttempt';
 }
 
-/** How far back a sync may have started and still be our own earlier, unanswered attempt. */
-const OWN_ATTEMPT_SLACK_MS = 60_000;
+/** How much earlier than our clock RudderStack's may stamp a sync that our attempt started. */
+const CLOCK_SKEW_MS = 10_000;
 
 function isAlreadyRunning(error: unknown): error is RudderStackApiError {
 	return error instanceof RudderStackApiError && error.status === 409;
 }
 
 /**
- * Starts one run. A 409 ("already running") follows `ifAlreadyRunning`, except when it answers a
- * retry of our own start: then the first attempt most likely went through, and we attach to it
- * rather than ever start a second run.
+ * Starts one run, and never two. A start that failed ambiguously (timeout, reset, 5xx) may have
+ * started a run: RETL looks for it in the sync list and attaches to it before trying again;
+ * sources have no such list, so they stop there and say so. A 409 follows `ifAlreadyRunning`,
+ * except after an ambiguous attempt: then the run going on is most likely ours, so we attach.
  */
 export async function startRun(job: RunJob, body: IDataObject | undefined, deadline: Deadline): Promise<StartedRun> {
 	const { ctx, spec, targetId, itemIndex, settings } = job;
-	for (;;) {
+	let firstAmbiguousAt: number | undefined;
+	for (let ambiguousFailures = 0; ; ) {
 		const attemptedAt = Date.now();
-		const started = await settle(rudderStackRequest(ctx, { method: 'POST', path: spec.startPath(targetId), body }, settings.request));
+		const started = await settle(rudderStackRequest(ctx, { method: 'POST', path: spec.startPath(targetId), body }, { ...settings.request, retryAmbiguous: false }));
 		if (started.ok) {
 			const answer = started.value;
 			const runId = isObject(answer) ? answer[spec.runIdField] : undefined;
@@ -43,9 +45,27 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 			return { runId };
 		}
 		const { error } = started;
+		if (error instanceof RudderStackApiError && error.ambiguous) {
+			firstAmbiguousAt ??= attemptedAt;
+			if (!spec.syncsPath || ++ambiguousFailures > settings.request.maxRetries) {
+				throw operationError(
+					ctx,
+					itemIndex,
+					`The start of ${spec.targetNoun} ${targetId} failed without a clear answer (${error.reason}), so it may have started a run. ` +
+						(spec.syncsPath
+							? 'RudderStack lists no run of ours and the retries are used up.'
+							: 'RudderStack offers no way to look that run up, so the start was not retried: no second run was started. Check the run in RudderStack before running this step again.'),
+					runIds(job),
+				);
+			}
+			const ours = await findSyncSince(job, firstAmbiguousAt);
+			if (ours) return { runId: ours, attached: 'ownEarlierAttempt' };
+			await pause(backoffMs(settings.request.retryDelayMs, ambiguousFailures - 1), settings.request.signal);
+			continue;
+		}
 		if (!isAlreadyRunning(error)) throw error;
-		if (error.afterAmbiguousAttempt) {
-			return { runId: await findOwnEarlierRun(job, attemptedAt), attached: 'ownEarlierAttempt' };
+		if (firstAmbiguousAt !== undefined) {
+			return { runId: await findOwnEarlierRun(job, firstAmbiguousAt), attached: 'ownEarlierAttempt' };
 		}
 		if (settings.ifAlreadyRunning === 'fail') {
 			throw operationError(
@@ -88,23 +108,20 @@ async function findRunningSync(job: RunJob, why: 'attach' | 'wait' | 'probe'): P
 	);
 }
 
-/** Our first start attempt timed out or failed with 5xx, and the retry got 409: find that run. */
-async function findOwnEarlierRun(job: RunJob, lastAttemptAt: number): Promise<string> {
-	const { spec, targetId, ctx, itemIndex } = job;
-	if (spec.syncsPath) {
-		const running = await findRunningSync(job, 'probe');
-		if (running) return running;
-		const since = new Date(lastAttemptAt - job.settings.request.timeoutMs * (job.settings.request.maxRetries + 1) - OWN_ATTEMPT_SLACK_MS);
-		const recent = newest(await listSyncs(job, { started_after: since.toISOString() }));
-		if (recent) return recent.id as string;
-	}
+/** A sync of this connection that started since our ambiguous attempt (allowing for clock skew). */
+async function findSyncSince(job: RunJob, attemptedAt: number): Promise<string | undefined> {
+	const since = new Date(attemptedAt - CLOCK_SKEW_MS).toISOString();
+	return newest(await listSyncs(job, { started_after: since }))?.id as string | undefined;
+}
+
+/** Our ambiguous start was retried and told "already running": that run is most likely ours. */
+async function findOwnEarlierRun(job: RunJob, attemptedAt: number): Promise<string> {
+	const ours = (await findRunningSync(job, 'probe')) ?? (await findSyncSince(job, attemptedAt));
+	if (ours) return ours;
 	throw operationError(
-		ctx,
-		itemIndex,
-		`The start of ${spec.targetNoun} ${targetId} failed without a clear answer, and the retry was told it is already running: our first start most likely went through. ` +
-			(spec.syncsPath
-				? 'RudderStack lists no such sync, so none was attached.'
-				: `RudderStack offers no way to look up that run's id, so it cannot be followed; no second run was started. Check the run in RudderStack.`),
+		job.ctx,
+		job.itemIndex,
+		`The start of ${job.spec.targetNoun} ${job.targetId} failed without a clear answer and the retry was told it is already running, but RudderStack lists no such sync; no second sync was started`,
 		runIds(job),
 	);
 }

@@ -60,10 +60,12 @@ export function httpFailure(status: number, body: unknown, headers: Record<strin
 /** No response at all: a reset, a refused connection, a timeout. The server may have acted. */
 export function networkFailure(error: unknown): AttemptFailure {
 	const { message = 'no response', code } = (error ?? {}) as { message?: string; code?: string };
-	const timedOut = /timeout|ETIMEDOUT|ECONNABORTED/i.test(`${message} ${code ?? ''}`);
+	const text = `${message} ${code ?? ''}`;
+	const timedOut = /timeout|ETIMEDOUT|ECONNABORTED/i.test(text);
 	return {
 		reason: timedOut ? `the request timed out (${message})` : `network error: ${message}`,
 		transient: true,
-		ambiguous: true,
+		// A refused connection never reached RudderStack; anything else may have.
+		ambiguous: !/ECONNREFUSED|refused the connection/i.test(text),
 	};
 }

@@ -31,6 +31,8 @@ export interface RequestPolicy {
 	retryDelayMs: number;
 	signal?: AbortSignal;
 	pacer?: RequestPacer;
+	/** False for starts: a failure that may have reached RudderStack is the caller's to judge. */
+	retryAmbiguous?: boolean;
 }
 
 interface FullResponse {
@@ -50,10 +52,10 @@ export class RudderStackApiError extends NodeApiError {
 	/** RudderStack's own explanation, or the network failure. */
 	readonly reason: string;
 
-	/** An earlier attempt of this request failed in a way that may have reached RudderStack. */
-	readonly afterAmbiguousAttempt: boolean;
+	/** RudderStack may have acted on the request even though it failed (timeout, reset, 5xx). */
+	readonly ambiguous: boolean;
 
-	constructor(ctx: RequestContext, request: ApiRequest, failure: AttemptFailure, attempts: number, afterAmbiguousAttempt: boolean) {
+	constructor(ctx: RequestContext, request: ApiRequest, failure: AttemptFailure, attempts: number) {
 		const where = `${request.method} ${request.path}`;
 		const what = failure.status ? `RudderStack answered ${failure.status}: ${failure.reason}` : `RudderStack could not be reached: ${failure.reason}`;
 		// Only the sanitized facts go in: the HTTP client's own error carries the request headers.
@@ -65,7 +67,7 @@ export class RudderStackApiError extends NodeApiError {
 		});
 		this.status = failure.status;
 		this.reason = failure.reason;
-		this.afterAmbiguousAttempt = afterAmbiguousAttempt;
+		this.ambiguous = failure.ambiguous;
 	}
 }
 
@@ -125,7 +127,6 @@ export async function rudderStackRequest<T = unknown>(
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 	};
-	let afterAmbiguousAttempt = false;
 	for (let attempt = 0; ; attempt++) {
 		throwIfCancelled(policy.signal);
 		await policy.pacer?.waitForTurn(policy.signal);
@@ -141,10 +142,9 @@ export async function rudderStackRequest<T = unknown>(
 			failure = networkFailure(outcome.error);
 		}
 		failure.reason = redact(failure.reason, token);
-		if (!failure.transient || attempt >= policy.maxRetries) {
-			throw new RudderStackApiError(ctx, request, failure, attempt + 1, afterAmbiguousAttempt);
+		if (!failure.transient || attempt >= policy.maxRetries || (failure.ambiguous && policy.retryAmbiguous === false)) {
+			throw new RudderStackApiError(ctx, request, failure, attempt + 1);
 		}
-		afterAmbiguousAttempt ||= failure.ambiguous;
 		const delay = Math.min(failure.retryAfterMs ?? backoffMs(policy.retryDelayMs, attempt), MAX_RETRY_AFTER_MS);
 		if (failure.status === 429) policy.pacer?.coolDown(delay);
 		ctx.logger.debug(`RudderStack ${request.method} ${request.path}: ${failure.reason}; retry ${attempt + 1} of ${policy.maxRetries} in ${delay} ms`);

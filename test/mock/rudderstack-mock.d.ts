@@ -1,0 +1,21 @@
+export interface MockRequest {
+	method: string;
+	path: string;
+	body: unknown;
+	headers: Record<string, string | string[] | undefined>;
+	at: number;
+}
+
+export interface MockRudderStack {
+	url: string;
+	token: string;
+	requests: MockRequest[];
+	runs: Map<string, Array<{ id: string; targetId: string; startedAt: number }>>;
+	script(id: string, script: object): void;
+	setStorm(storm?: { rate: number; retryAfter: number }): void;
+	reset(): void;
+	start(port?: number, host?: string): Promise<string>;
+	stop(): Promise<void>;
+}
+
+export declare function createMockRudderStack(options?: { token?: string; scripts?: Record<string, object>; storm?: { rate: number; retryAfter: number } }): MockRudderStack;
