@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, ICredentialType, IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
+import type { INodeListSearchResult, ICredentialDataDecryptedObject, ICredentialType, IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 
 export declare function runInEngine(options: {
 	nodeType: INodeType;
@@ -9,3 +9,10 @@ export declare function runInEngine(options: {
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
 }): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;
+
+export declare function listSearchInEngine(
+	options: { nodeType: INodeType; credentialType: ICredentialType; credentials: ICredentialDataDecryptedObject },
+	method: string,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult>;

@@ -4,7 +4,7 @@
 // HTTP API is ever faked.
 'use strict';
 
-const { ExecuteContext } = require('n8n-core');
+const { ExecuteContext, LoadOptionsContext } = require('n8n-core');
 const { ICredentialsHelper, isExpression, Workflow } = require('n8n-workflow');
 
 class GenericCredentialsHelper extends ICredentialsHelper {
@@ -49,10 +49,7 @@ class GenericCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-/**
- * @returns {Promise<{ items: object[], logs: string[], error?: Error }>}
- */
-async function runInEngine({ nodeType, credentialType, parameters, items = [{}], credentials, continueOnFail = false, signal }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail }) {
 	const node = {
 		id: 'node-1',
 		name: 'RudderStack',
@@ -75,6 +72,16 @@ async function runInEngine({ nodeType, credentialType, parameters, items = [{}],
 		webhookTestBaseUrl: '',
 		variables: {},
 	};
+	return { node, workflow, additionalData };
+}
+
+/**
+ * @returns {Promise<{ items: object[], logs: string[], error?: Error }>}
+ */
+async function runInEngine(options) {
+	const { items = [{}], signal } = options;
+	const { node, workflow, additionalData } = setUp(options);
+	const { nodeType } = options;
 	const inputItems = items.map((json) => ({ json }));
 	const inputData = { main: [inputItems] };
 	const context = new ExecuteContext(workflow, node, additionalData, 'manual', { resultData: { runData: {} } }, 0, inputItems, inputData, { node, data: inputData, source: null }, [], signal);
@@ -102,4 +109,11 @@ function shutdownEngine() {
 	if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
 }
 
-module.exports = { runInEngine, shutdownEngine };
+/** Calls one of the node's listSearch methods the way the editor does, through LoadOptionsContext. */
+async function listSearchInEngine(options, method, filter, paginationToken) {
+	const { node, workflow, additionalData } = setUp({ ...options, parameters: options.parameters ?? {} });
+	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.connectionId');
+	return await options.nodeType.methods.listSearch[method].call(context, filter, paginationToken);
+}
+
+module.exports = { runInEngine, listSearchInEngine, shutdownEngine };

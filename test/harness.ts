@@ -3,7 +3,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters, INodeType, ICred
 
 import { RudderStackApi } from '../credentials/RudderStackApi.credentials';
 import { RudderStack } from '../nodes/RudderStack/RudderStack.node';
-import { runInEngine } from './engine';
+import { listSearchInEngine, runInEngine } from './engine';
 
 export const HOST = 'https://api.rudderstack.test';
 export const TOKEN = 'rs_dummy_token_4f1c9d';
@@ -54,3 +54,7 @@ export const jsonOf = (items: INodeExecutionData[]) => items.map((item) => item.
 
 /** Fast settings so that tests never sleep for real seconds. */
 export const FAST = { pollInterval: 0.01, retryDelay: 0.01 };
+
+export async function listSearch(method: string, filter?: string, paginationToken?: string) {
+	return await listSearchInEngine({ nodeType, credentialType, credentials: { host: HOST, accessToken: TOKEN } }, method, filter, paginationToken);
+}
