@@ -6,6 +6,7 @@
 import nock from 'nock';
 
 import { within } from '../clock';
+import { report } from '../report';
 import { createMockRudderStack, type MockRudderStack } from '../mock/rudderstack-mock';
 import { params, runNodeWithLogs } from '../harness';
 
@@ -81,7 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await mock.stop();
 	// The suite's closing line; every figure but the first must be 0.
-	console.log(
+	report(
 		`fault injection: ${summary.faults} faults tried, ${summary.duplicates} duplicates, ${summary.lostFailures} lost failures, ${summary.hangs} hangs, ${summary.tokenLeaks} token leaks`,
 	);
 	expect([summary.duplicates, summary.lostFailures, summary.hangs, summary.tokenLeaks]).toEqual([0, 0, 0, 0]);

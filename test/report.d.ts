@@ -1,0 +1,1 @@
+export declare function report(line: string): void;
