@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # Set up and test from a fresh clone: dependencies, lint, build, unit tests, then the
-# end-to-end suite in real n8n (installed on first use into ~/.cache/n8n-nodes-rudderstack).
+# end-to-end suite in real n8n (installed on first use into ~/.cache/n8n-nodes-rudderstack)
+# and the editor check in headless Chromium (installed from Debian when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # .npmrc turns install scripts off: one dev dependency's preinstall demands pnpm, and no
 # dependency needs a build step for lint, build or the unit tests.
 [ -d node_modules/n8n-core ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+
+# The editor check drives Debian's Chromium; playwright-core never downloads a browser.
+if [ ! -x /usr/lib/chromium/chromium ] && [ ! -x /usr/bin/chromium ]; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+	else
+		echo "Chromium is needed for the editor check: sudo apt-get install -y chromium" >&2
+		exit 1
+	fi
+fi
 
 npm run lint
 npm run build
