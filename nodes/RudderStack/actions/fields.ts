@@ -57,6 +57,12 @@ export function runIdField(resource: ResourceName): INodeProperties {
 	};
 }
 
+/** Get and Wait both address one run: the target of each resource, and the run's id. */
+export function runFields(): INodeProperties[] {
+	const resources: ResourceName[] = ['retl', 'profiles', 'etl'];
+	return [...resources.map(targetField), ...resources.map(runIdField)];
+}
+
 const retlOnly = { show: { '/resource': ['retl'] } };
 
 /** Settings for waiting and for HTTP; shown for Start and Wait. */

@@ -3,20 +3,12 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { Deadline, runIds } from '../run/job';
 import { waitForRun } from '../run/poll';
 import { readRunId, readSettings, readTargetId } from '../run/settings';
-import { runIdField, targetField, waitOptions } from './fields';
+import { runFields, waitOptions } from './fields';
 import type { Operation } from './operation';
 
 export const wait: Operation = {
 	resources: ['retl', 'profiles', 'etl'],
-	description: updateDisplayOptions({ show: { operation: ['wait'] } }, [
-		targetField('retl'),
-		targetField('profiles'),
-		targetField('etl'),
-		runIdField('retl'),
-		runIdField('profiles'),
-		runIdField('etl'),
-		waitOptions,
-	]),
+	description: updateDisplayOptions({ show: { operation: ['wait'] } }, [...runFields(), waitOptions]),
 	prepare(ctx, spec, itemIndex, shared) {
 		const targetId = readTargetId(ctx, spec, itemIndex);
 		const runId = readRunId(ctx, spec, itemIndex);

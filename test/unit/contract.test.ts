@@ -1,0 +1,43 @@
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+import { RudderStackApi } from '../../credentials/RudderStackApi.credentials';
+import { DEFAULTS } from '../../nodes/RudderStack/run/settings';
+import { nodeType } from '../harness';
+
+const { description } = nodeType;
+const values = (p?: INodeProperties) => ((p?.options ?? []) as INodePropertyOptions[]).map((o) => o.value);
+const shownFor = (resource: string) => (p: INodeProperties) => (p.displayOptions?.show?.resource ?? [resource]).includes(resource);
+
+describe('the public contract that saved workflows depend on', () => {
+	it('keeps the node and credential names', () => {
+		expect([description.name, description.version, description.credentials?.[0].name]).toEqual(['rudderStack', 1, 'rudderStackApi']);
+		const credential = new RudderStackApi();
+		expect([credential.name, credential.properties.map((p) => p.name)]).toEqual(['rudderStackApi', ['host', 'accessToken']]);
+		expect(credential.properties[0].default).toBe('https://api.rudderstack.com');
+	});
+
+	it('keeps the resource, operation and parameter names and values', () => {
+		const props = description.properties;
+		expect(values(props.find((p) => p.name === 'resource'))).toEqual(['retl', 'profiles', 'etl']);
+		const operations = (resource: string) => values(props.find((p) => p.name === 'operation' && shownFor(resource)(p))).sort();
+		expect(operations('retl')).toEqual(['get', 'getMany', 'start', 'stop', 'wait']);
+		expect(operations('profiles')).toEqual(['get', 'start', 'wait']);
+		expect(operations('etl')).toEqual(['get', 'start', 'wait']);
+		const names = new Set(props.map((p) => p.name));
+		for (const name of ['connectionId', 'profileId', 'sourceId', 'syncId', 'runId', 'syncType', 'parameters', 'waitForCompletion', 'options']) expect(names).toContain(name);
+		expect(values(props.find((p) => p.name === 'syncType'))).toEqual(['default', 'incremental', 'full']);
+		for (const locator of props.filter((p) => p.type === 'resourceLocator')) expect(locator.modes?.map((m) => m.name)).toEqual(['list', 'id']);
+	});
+
+	it('keeps the option names and values, with the defaults the code applies', () => {
+		const options = description.properties.find((p) => p.name === 'options')?.options as INodeProperties[];
+		const byName = Object.fromEntries(options.map((o) => [o.name, o]));
+		expect(Object.keys(byName).sort()).toEqual(
+			['concurrency', 'ifAlreadyRunning', 'maxFailedRows', 'maxRequestsPerSecond', 'maxRetries', 'onTimeout', 'pollInterval', 'requestTimeout', 'retryDelay', 'stopOnCancel', 'timeout'].sort(),
+		);
+		expect(values(byName.onTimeout)).toEqual(['fail', 'returnRunning', 'stopAndFail']);
+		expect(values(byName.ifAlreadyRunning)).toEqual(['wait', 'attach', 'fail']);
+		for (const [name, value] of Object.entries(DEFAULTS)) expect([name, byName[name].default]).toEqual([name, value]);
+		expect([byName.onTimeout.default, byName.ifAlreadyRunning.default, byName.stopOnCancel.default]).toEqual(['fail', 'wait', false]);
+	});
+});
