@@ -57,7 +57,7 @@ export const start: Operation = {
 		const job = { ctx, spec, itemIndex, targetId, settings };
 		return {
 			ids: runIds(job),
-			dedupeKey: JSON.stringify([spec.name, targetId, body ?? null]),
+			dedupeKey: JSON.stringify([spec.name, targetId, body ?? null, waitForCompletion]),
 			async run() {
 				const deadline = new Deadline(settings.timeoutMs);
 				const started = await startRun(job, body, deadline);
