@@ -118,6 +118,22 @@ for (const [index, version] of VERSIONS.entries()) {
 			assert.match(unreachable.message, /ECONNREFUSED|refused the connection/);
 		});
 
+		it('Profiles: start without waiting, then get and wait by the ids from earlier nodes', async () => {
+			const result = await n8n.execute(WORKFLOWS.profilesLater.id);
+			assert.ok(result.ok, result.stdout);
+			const [started] = nodeItems(result.resultData, 'Start');
+			assert.deepEqual(started, { profileId: 'prof_later', runId: started.runId, status: 'running' });
+			assert.equal(nodeItems(result.resultData, 'Get')[0].status, 'running');
+			const [done] = nodeItems(result.resultData, 'Wait');
+			assert.deepEqual([done.profileId, done.runId, done.status, done.error], ['prof_later', started.runId, 'finished', null]);
+		});
+
+		it('ETL: a failing source sync fails the workflow with the seed message', async () => {
+			const result = await n8n.execute(WORKFLOWS.etlFails.id);
+			assert.equal(result.ok, false);
+			assert.match(result.error.message, /^Sync run for source: src_fail, runId: run_\d+ failed with error: Configuration error: Invalid warehouse credentials$/);
+		});
+
 		it('ETL: start without waiting, then wait by the id from the previous node', async () => {
 			const result = await n8n.execute(WORKFLOWS.etlRun.id);
 			assert.ok(result.ok, result.stdout);

@@ -69,6 +69,16 @@ const WORKFLOWS = {
 		rudderStack('Run project', { resource: 'profiles', operation: 'start', profileId: locator('prof_fail'), options: fast }, [200, 0]),
 	]),
 
+	profilesLater: workflow('e2eProfilesLater', 'Profiles: start without waiting, then get and wait', [
+		rudderStack('Start', { resource: 'profiles', operation: 'start', profileId: locator('prof_later'), waitForCompletion: false }, [200, 0]),
+		rudderStack('Get', { resource: 'profiles', operation: 'get', profileId: locator('={{ $json.profileId }}'), runId: '={{ $json.runId }}' }, [400, 0]),
+		rudderStack('Wait', { resource: 'profiles', operation: 'wait', profileId: locator("={{ $('Start').item.json.profileId }}"), runId: "={{ $('Start').item.json.runId }}", options: fast }, [600, 0]),
+	]),
+
+	etlFails: workflow('e2eEtlFails', 'ETL: a failing source sync fails the workflow', [
+		rudderStack('Sync source', { resource: 'etl', operation: 'start', sourceId: locator('src_fail'), options: fast }, [200, 0]),
+	]),
+
 	etlRun: workflow('e2eEtl', 'ETL: start, then wait by id', [
 		rudderStack('Start', { resource: 'etl', operation: 'start', sourceId: locator('src_zendesk'), waitForCompletion: false }, [200, 0]),
 		rudderStack('Wait', { resource: 'etl', operation: 'wait', sourceId: locator('={{ $json.sourceId }}'), runId: '={{ $json.runId }}', options: fast }, [400, 0]),
