@@ -2,7 +2,7 @@
 // against the project's mock RudderStack and prints one table of figures measured side by side.
 'use strict';
 
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
 
@@ -163,10 +163,12 @@ function loadTimes() {
 	return Array.from({ length: CFG.loadRepeats }, () => Number(execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).trim()));
 }
 
-async function memory(mock) {
+/** Heap growth of this process only: the mock runs in a child process for this figure. */
+async function memory() {
+	const child = spawn(process.execPath, [path.join(__dirname, '../test/mock/rudderstack-mock.js'), '0'], { env: { ...process.env, MOCK_RUDDERSTACK_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'inherit'] });
+	const url = await new Promise((resolve) => child.stdout.once('data', (chunk) => resolve(String(chunk).match(/http:\/\/[\d.:]+/)[0])));
+	const mock = { url };
 	const ids = Array.from({ length: CFG.memoryRuns }, (_, i) => `m${i}`);
-	mock.reset();
-	for (const id of ids) mock.script(id, { runMs: 300, outcome: 'succeeded' });
 	global.gc?.();
 	const before = process.memoryUsage().heapUsed;
 	let peak = before;
@@ -174,6 +176,7 @@ async function memory(mock) {
 	await startSyncs(mock, ids, { concurrency: ids.length, maxRequestsPerSecond: 5000, pollInterval: 0.1 });
 	clearInterval(sampler);
 	peak = Math.max(peak, process.memoryUsage().heapUsed);
+	child.kill();
 	return (peak - before) / 1024 / 1024;
 }
 
@@ -189,8 +192,8 @@ async function main() {
 	const stormRequests = await storm(mock, ids);
 	const cpu = await overhead(mock);
 	const load = loadTimes();
-	const heapMb = await memory(mock);
 	await mock.stop();
+	const heapMb = await memory();
 
 	const fanWall = median(fan.wall) / 1000;
 	const rows = [

@@ -226,7 +226,7 @@ function createMockRudderStack(options = {}) {
 module.exports = { createMockRudderStack };
 
 if (require.main === module) {
-	const port = Number(process.argv[2] ?? 4010);
+	const port = Number(process.argv[2] ?? 4010); // 0 picks a free port
 	const mock = createMockRudderStack({ token: process.env.MOCK_RUDDERSTACK_TOKEN });
 	mock.start(port).then((url) => console.log(`mock RudderStack on ${url}, token ${mock.token}`));
 }
