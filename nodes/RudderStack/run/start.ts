@@ -47,6 +47,8 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 		const { error } = started;
 		if (error instanceof RudderStackApiError && error.ambiguous) {
 			firstAmbiguousAt ??= attemptedAt;
+			const ours = spec.syncsPath ? await findSyncSince(job, firstAmbiguousAt) : undefined;
+			if (ours) return { runId: ours, attached: 'ownEarlierAttempt' };
 			if (!spec.syncsPath || ++ambiguousFailures > settings.request.maxRetries) {
 				throw operationError(
 					ctx,
@@ -58,8 +60,6 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 					runIds(job),
 				);
 			}
-			const ours = await findSyncSince(job, firstAmbiguousAt);
-			if (ours) return { runId: ours, attached: 'ownEarlierAttempt' };
 			await pause(backoffMs(settings.request.retryDelayMs, ambiguousFailures - 1), settings.request.signal);
 			continue;
 		}
