@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { RESOURCES } from '../resources';
 import { runIds } from '../run/job';
 import { operationError } from '../run/errors';
-import { isObject } from '../run/poll';
+import { isObject } from '../json';
 import { readSettings, readTargetId } from '../run/settings';
 import { rudderStackRequest } from '../transport/request';
 import { targetField } from './fields';

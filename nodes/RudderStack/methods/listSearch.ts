@@ -1,12 +1,9 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
+import { isObject } from '../json';
 import { rudderStackRequest } from '../transport/request';
 
 const PAGE_SIZE = 100;
-
-function isObject(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function matches(filter: string | undefined, ...texts: unknown[]): boolean {
 	if (!filter) return true;

@@ -1,15 +1,12 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { isObject } from '../json';
 import { failureMessage, pollingSubject, type RunVerdict } from '../resources';
 import { rudderStackRequest } from '../transport/request';
 import { operationError, settle } from './errors';
 import { type Deadline, type RunJob, runIds } from './job';
 import { CancelledError, pause } from './pause';
 import { stopRun, stopAfterCancel } from './stop';
-
-export function isObject(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export async function fetchRunStatus(job: RunJob, runId: string): Promise<IDataObject> {
 	const { spec, targetId } = job;

@@ -4,7 +4,8 @@ import { backoffMs, RudderStackApiError, rudderStackRequest } from '../transport
 import { operationError, settle } from './errors';
 import { type Deadline, type RunJob, runIds } from './job';
 import { pause } from './pause';
-import { isObject, pollUntilDone } from './poll';
+import { isObject } from '../json';
+import { pollUntilDone } from './poll';
 
 export interface StartedRun {
 	runId: string;
