@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { ResourceSpec } from '../resources';
+import { isDotSegment } from '../transport/host';
 import type { RequestPacer } from '../transport/pacer';
 import type { RequestPolicy } from '../transport/request';
 
@@ -68,7 +69,7 @@ function requiredId(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, wha
 	const value = typeof raw === 'object' && raw !== null && 'value' in raw ? (raw as IDataObject).value : raw;
 	const id = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
 	if (!id) throw invalid(ctx, itemIndex, `The ${what} is required: "${field}" is empty`);
-	if (id === '.' || id === '..') throw invalid(ctx, itemIndex, `"${id}" is not a valid ${what} ("${field}")`);
+	if (isDotSegment(id)) throw invalid(ctx, itemIndex, `"${id}" is not a valid ${what} ("${field}")`);
 	return id;
 }
 

@@ -17,8 +17,12 @@ export function toBaseUrl(host: unknown): string {
  * One path segment from a user-supplied id. Encoding keeps "/", "?" and "%" inside the segment;
  * "." and ".." are refused because URL parsers resolve them even when percent-encoded.
  */
+export function isDotSegment(id: string): boolean {
+	return id === '.' || id === '..';
+}
+
 export function pathSegment(id: string): string {
-	if (id === '.' || id === '..') {
+	if (isDotSegment(id)) {
 		throw new Error(`"${id}" is not a valid RudderStack id`);
 	}
 	return encodeURIComponent(id);
