@@ -23,8 +23,8 @@ const sleepWithAbort = (workflow as { sleepWithAbort?: AbortableSleep }).sleepWi
 // and nothing is left behind when a wait ends.
 const waitersOf = new WeakMap<AbortSignal, Set<() => void>>();
 
-function whenAborted(signal: AbortSignal | undefined, callback: () => void): () => void {
-	if (!signal) return () => undefined;
+function whenAborted(signal: AbortSignal | undefined, callback: () => void): () => boolean {
+	if (!signal) return () => false;
 	let waiters = waitersOf.get(signal);
 	if (!waiters) {
 		const current = new Set<() => void>();
@@ -40,15 +40,15 @@ function whenAborted(signal: AbortSignal | undefined, callback: () => void): () 
 export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 	throwIfCancelled(signal);
 	if (ms <= 0) return;
+	// A relay, so that the sleep's own abort listener sits on a signal of its own.
 	const relay = new AbortController();
 	const forget = whenAborted(signal, () => relay.abort());
 	try {
 		// Either way the only rejection is the abort, which the check below reports.
-		const sleeping = sleepWithAbort ? sleepWithAbort(ms, relay.signal) : Promise.race([workflow.sleep(ms), abortion(relay.signal)]);
+		const sleeping = sleepWithAbort ? sleepWithAbort(ms, relay.signal) : Promise.race([workflow.sleep(ms), cancellation(relay.signal).cancelled]);
 		await sleeping.catch(() => undefined);
 	} finally {
 		forget();
-		relay.abort();
 	}
 	throwIfCancelled(signal);
 }
@@ -57,18 +57,20 @@ export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 export async function unlessCancelled<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
 	if (!signal) return await work;
 	throwIfCancelled(signal);
-	const relay = new AbortController();
-	const forget = whenAborted(signal, () => relay.abort());
+	const { cancelled, forget } = cancellation(signal);
 	try {
-		return await Promise.race([work, abortion(relay.signal)]);
+		return await Promise.race([work, cancelled]);
 	} finally {
 		forget();
-		relay.abort();
 	}
 }
 
-async function abortion(signal: AbortSignal): Promise<never> {
-	return await new Promise<never>((_, reject) => {
-		signal.addEventListener('abort', () => reject(new CancelledError()), { once: true });
+// Plain callbacks rather than an AbortController per request: aborting a controller builds a
+// DOMException with a stack trace, a cost paid on every request and poll of every item.
+function cancellation(signal: AbortSignal): { cancelled: Promise<never>; forget: () => void } {
+	let forget = () => false;
+	const cancelled = new Promise<never>((_, reject) => {
+		forget = whenAborted(signal, () => reject(new CancelledError()));
 	});
+	return { cancelled, forget };
 }
