@@ -94,6 +94,18 @@ describe('Reverse ETL start', () => {
 		expect(items[0].json.status).toBe('succeeded');
 		expect(api.requests).toHaveLength(4);
 	});
+
+	it('polls on a fixed beat from the first poll: slow answers do not push later polls back', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.get(`${base}/syncs/s1`).times(3).delay(250).reply(200, sync('running'));
+		api.scope.get(`${base}/syncs/s1`).reply(200, sync('succeeded'));
+		await runNode({ parameters: params('retl', 'start', { connectionId: C, options: { pollInterval: 0.5 } }) });
+		const polls = api.requests.filter((r) => r.method === 'GET').map((r) => r.at - api.requests[1].at);
+		// Polls waiting a full interval after each slow answer would come at 0, 750, 1500, 2250.
+		expect(polls).toHaveLength(4);
+		polls.slice(1).forEach((sinceFirst, beat) => expect(Math.abs(sinceFirst - (beat + 1) * 500)).toBeLessThan(100));
+	});
 });
 
 describe('Reverse ETL failed rows', () => {

@@ -25,16 +25,22 @@ export function runOutput(job: RunJob, runId: string, status: IDataObject): IDat
 
 type PollResult = { verdict: RunVerdict; status: IDataObject } | { timedOut: true; last?: IDataObject };
 
-/** Polls right away, then every poll interval, until the run ends or the deadline passes. */
+/**
+ * Polls right away, then on a fixed beat of one poll interval counted from the first poll, until
+ * the run ends or the deadline passes. A fixed beat keeps slow answers from pushing every later
+ * poll back; a beat missed while an answer was still coming is skipped, not made up.
+ */
 export async function pollUntilDone(job: RunJob, runId: string, deadline: Deadline): Promise<PollResult> {
 	const { settings } = job;
+	const firstPollAt = Date.now();
 	for (;;) {
 		const status = await fetchRunStatus(job, runId);
 		const verdict = job.spec.judge(status, settings);
 		if (verdict.state !== 'running') return { verdict, status };
 		const remaining = deadline.remainingMs();
 		if (remaining <= 0) return { timedOut: true, last: status };
-		await pause(Math.min(settings.pollIntervalMs, remaining), settings.request.signal);
+		const untilNextBeat = settings.pollIntervalMs - ((Date.now() - firstPollAt) % settings.pollIntervalMs);
+		await pause(Math.min(untilNextBeat, remaining), settings.request.signal);
 	}
 }
 
