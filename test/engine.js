@@ -19,6 +19,8 @@ class GenericCredentialsHelper extends ICredentialsHelper {
 	}
 
 	async authenticate(credentials, _typeName, requestOptions, workflow, node) {
+		// n8n calls a function-form `authenticate` as is, and resolves a generic one's expressions.
+		if (typeof this.credentialType.authenticate === 'function') return await this.credentialType.authenticate(credentials, requestOptions);
 		const resolve = (value) =>
 			isExpression(value) ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '') : value;
 		for (const [location, values] of Object.entries(this.credentialType.authenticate.properties)) {
