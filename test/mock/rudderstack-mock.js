@@ -7,7 +7,8 @@
 // A fault is used once, in order: { status, body, retryAfter }, { reset: true },
 // { delayMs }, { invalidJson: true }, { omitId: true }, { statusValue: 'weird' }, and on start
 // { createRun: true, ... } to start the run before answering with the fault (an ambiguous failure).
-// Unscripted ids follow their name: "...fail..." fails, "...rows..." drops rows, else succeeds.
+// Unscripted ids follow their name: "...fail..." fails, "...rows..." drops rows, else succeeds;
+// they run for `runMs` (option, or MOCK_RUDDERSTACK_RUN_MS from the command line; default 1 s).
 'use strict';
 
 const http = require('node:http');
@@ -37,7 +38,8 @@ function createMockRudderStack(options = {}) {
 	const runs = new Map(); // target id -> list of runs, newest last
 	let counter = 0;
 
-	const scriptOf = (id) => ({ runMs: DEFAULT_RUN_MS, ...defaultScript(id), ...(scripts.get(id) ?? {}) });
+	const runMs = options.runMs ?? DEFAULT_RUN_MS;
+	const scriptOf = (id) => ({ runMs, ...defaultScript(id), ...(scripts.get(id) ?? {}) });
 	const takeFault = (id, endpoint) => scripts.get(id)?.faults?.[endpoint]?.shift();
 
 	function viewOf(run, kind) {
@@ -227,6 +229,7 @@ module.exports = { createMockRudderStack };
 
 if (require.main === module) {
 	const port = Number(process.argv[2] ?? 4010); // 0 picks a free port
-	const mock = createMockRudderStack({ token: process.env.MOCK_RUDDERSTACK_TOKEN });
+	const runMs = process.env.MOCK_RUDDERSTACK_RUN_MS;
+	const mock = createMockRudderStack({ token: process.env.MOCK_RUDDERSTACK_TOKEN, runMs: runMs === undefined ? undefined : Number(runMs) });
 	mock.start(port).then((url) => console.log(`mock RudderStack on ${url}, token ${mock.token}`));
 }
