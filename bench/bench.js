@@ -4,6 +4,7 @@
 
 const { execFileSync, spawn } = require('node:child_process');
 const http = require('node:http');
+const v8 = require('node:v8');
 const path = require('node:path');
 
 const { runInEngine, shutdownEngine } = require('../test/engine');
@@ -14,9 +15,11 @@ const { RudderStack } = require(path.join(DIST, 'nodes/RudderStack/RudderStack.n
 const { RudderStackApi } = require(path.join(DIST, 'credentials/RudderStackApi.credentials.js'));
 
 const SHORT = process.argv.includes('--short');
+// The full run repeats the fan-out in a real n8n, the newest the E2E suite installs.
+const REAL_N8N_VERSION = '2.41.0';
 const CFG = SHORT
-	? { items: 10, runMs: 400, interval: 0.1, repeats: 1, sequentialRepeats: 1, overheadRequests: 100, overheadRepeats: 3, memoryRuns: 200, memoryRepeats: 1, loadRepeats: 3 }
-	: { items: 50, runMs: 2000, interval: 0.5, repeats: 5, sequentialRepeats: 1, overheadRequests: 500, overheadRepeats: 9, memoryRuns: 1000, memoryRepeats: 3, loadRepeats: 7 };
+	? { items: 10, runMs: 400, interval: 0.1, repeats: 1, sequentialRepeats: 1, overheadRequests: 100, overheadRepeats: 3, memoryRuns: 200, memoryRepeats: 1, perPollRepeats: 1, loadRepeats: 3 }
+	: { items: 50, runMs: 2000, interval: 0.5, repeats: 5, sequentialRepeats: 1, overheadRequests: 500, overheadRepeats: 9, memoryRuns: 1000, memoryRepeats: 3, perPollRepeats: 3, loadRepeats: 7 };
 const TOKEN = 'bench-token';
 const nodeType = new RudderStack();
 const credentialType = new RudderStackApi();
@@ -53,19 +56,38 @@ function perRun(mock) {
 	});
 }
 
-async function fanOut(mock, ids) {
+/** `run` starts the syncs of `ids` with the given options and resolves with the step's wall ms. */
+async function fanOut(mock, ids, run = (options) => startSyncs(mock, ids, options)) {
 	const wall = [];
 	const late = [];
 	const requests = [];
 	for (let i = 0; i < CFG.repeats; i++) {
 		mock.reset();
 		for (const id of ids) mock.script(id, { runMs: CFG.runMs, outcome: 'succeeded' });
-		wall.push(await startSyncs(mock, ids, { concurrency: ids.length, maxRequestsPerSecond: 1000 }));
+		wall.push(await run({ concurrency: ids.length, maxRequestsPerSecond: 1000 }));
 		const runs = perRun(mock);
 		late.push(runs.reduce((sum, r) => sum + r.lateMs, 0) / runs.length);
 		requests.push(median(runs.map((r) => r.requests)));
 	}
 	return { wall, late, requests };
+}
+
+/** The same fan-out in a real n8n (the E2E runtime), with the packed package installed as users do. */
+async function realN8nFanOut(mock, ids) {
+	const { N8n } = require('../test/e2e/n8n');
+	const { CREDENTIAL, locator, rudderStack, workflow } = require('../test/e2e/workflows');
+	const n8n = new N8n(REAL_N8N_VERSION, { port: 15750 });
+	n8n.installPackage();
+	await n8n.importCredential({ ...CREDENTIAL, type: 'rudderStackApi', data: { host: mock.url, accessToken: TOKEN } });
+	const node = 'Sync connections';
+	const options = { pollInterval: CFG.interval, concurrency: ids.length, maxRequestsPerSecond: 1000 };
+	const fan = workflow('benchFanOut', 'Benchmark: fan-out', [rudderStack(node, { resource: 'retl', operation: 'start', connectionId: locator('={{ $json.connection }}'), options }, [400, 0])], ids.map((connection) => ({ connection })));
+	await n8n.importWorkflows([fan]);
+	return await fanOut(mock, ids, async () => {
+		const result = await n8n.execute(fan.id);
+		if (!result.ok) throw new Error(`The fan-out failed in n8n ${REAL_N8N_VERSION}: ${result.error?.message ?? result.stderr}`);
+		return result.resultData.runData[node][0].executionTime;
+	});
 }
 
 async function sequential(mock, ids) {
@@ -234,6 +256,47 @@ async function memory() {
 	return figures;
 }
 
+/** Bytes held by objects, strings and closures (not compiled code), from a heap snapshot. */
+async function heldBytes() {
+	global.gc();
+	const chunks = [];
+	for await (const chunk of v8.getHeapSnapshot()) chunks.push(chunk);
+	const { snapshot, nodes } = JSON.parse(Buffer.concat(chunks).toString());
+	const fields = snapshot.meta.node_fields;
+	const [typeNames] = snapshot.meta.node_types;
+	const typeAt = fields.indexOf('type');
+	const sizeAt = fields.indexOf('self_size');
+	let bytes = 0;
+	for (let i = 0; i < nodes.length; i += fields.length) {
+		// Compiled code and V8's own bookkeeping grow while the JIT warms up; they are not data.
+		if (!['code', 'hidden', 'synthetic'].includes(typeNames[nodes[i + typeAt]])) bytes += nodes[i + sizeAt];
+	}
+	return bytes;
+}
+
+/**
+ * What each poll leaves behind: heap snapshots early and late in runs that 10 items keep polling
+ * every 20 ms, against the number of requests the mock (in a child process) answered between them.
+ */
+async function perPollGrowth() {
+	const runMs = SHORT ? 8000 : 15000;
+	const mock = await spawnMock(runMs);
+	const ids = Array.from({ length: 10 }, (_, i) => `p${i}`);
+	const requestsSoFar = async () => (await (await fetch(`${mock.url}/__mock/stats`)).json()).requests;
+	const measure = async () => ({ requests: await requestsSoFar(), bytes: await heldBytes() });
+	const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+	const began = Date.now();
+	const step = startSyncs(mock, ids, { concurrency: ids.length, maxRequestsPerSecond: 5000, pollInterval: 0.02 });
+	await later(1500);
+	const early = await measure();
+	// A snapshot takes a few seconds; the late one starts well before the runs end.
+	await later(began + runMs - 2000 - Date.now());
+	const late = await measure();
+	await step;
+	mock.stop();
+	return (late.bytes - early.bytes) / (late.requests - early.requests);
+}
+
 async function main() {
 	if (!global.gc) throw new Error('Run the benchmark with node --expose-gc (npm run bench does)');
 	const mock = createMockRudderStack({ token: TOKEN });
@@ -243,12 +306,15 @@ async function main() {
 	const floor = Math.ceil(T / CFG.interval) + 2;
 
 	const fan = await fanOut(mock, ids);
+	const real = SHORT ? undefined : await realN8nFanOut(mock, ids);
 	const seq = await sequential(mock, ids);
 	const stormRequests = await storm(mock, ids);
 	const cpu = await overhead();
 	const load = loadTimes();
 	await mock.stop();
 	const heap = await memory();
+	const perPoll = [];
+	for (let i = 0; i < CFG.perPollRepeats; i++) perPoll.push(await perPollGrowth());
 
 	const fanWall = median(fan.wall) / 1000;
 	const rows = [
@@ -257,6 +323,13 @@ async function main() {
 		['  one at a time (s)', fmt(median(seq) / 1000), spread(seq.map((w) => w / 1000)), 'concurrency 1, same mock (once: it takes items × T)'],
 		['  ratio to one at a time', fmt(fanWall / (median(seq) / 1000)), '', 'goal ≤ 0.03'],
 		['  completion noticed late (ms, mean)', fmt(median(fan.late)), spread(fan.late), `goal ≤ ${(CFG.interval * 1000) / 2} (interval / 2)`],
+		...(real
+			? [
+					[`  in a real n8n ${REAL_N8N_VERSION} (s)`, fmt(median(real.wall) / 1000), spread(real.wall.map((w) => w / 1000)), "the node's execution time in n8n's run data"],
+					['    ratio to T + interval', fmt(median(real.wall) / 1000 / (T + CFG.interval)), spread(real.wall.map((w) => w / 1000 / (T + CFG.interval))), 'goal ≤ 1.1'],
+					['    completion noticed late (ms, mean)', fmt(median(real.late)), spread(real.late), `goal ≤ ${(CFG.interval * 1000) / 2}`],
+				]
+			: []),
 		['Requests per run', fmt(median(fan.requests)), spread(fan.requests), `floor ⌈T/interval⌉ + 2 = ${floor}; goal ≤ ${floor}`],
 		['  under a 30% 429 storm', fmt(median(stormRequests)), spread(stormRequests), `goal ≤ ${2 * floor} (2 × floor)`],
 		['Node CPU overhead per request (ms)', fmt(median(cpu.vsBare)), spread(cpu.vsBare), `\`wait\` on ${CFG.overheadRequests} ended syncs vs a bare http.request; goal ≤ 1`],
@@ -266,6 +339,7 @@ async function main() {
 		[`Heap growth, ${CFG.memoryRuns} concurrent runs (MB)`, fmt(median(heap.live)), spread(heap.live), 'live heap at its peak (full GC every 200 ms); goal ≤ 50'],
 		['  raw peak, garbage included (MB)', fmt(median(heap.raw)), spread(heap.raw), 'heapUsed before V8 collected; not held'],
 		['  left after the step (MB)', fmt(median(heap.after)), spread(heap.after), 'after a full GC: nothing kept per run or poll'],
+		['Heap growth per poll (bytes)', fmt(median(perPoll)), spread(perPoll), 'heap snapshots early and late in 10 long runs; 0 is flat, keeping every answer shows ~300'],
 	];
 	const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => String(r[c]).length), ['figure', 'median', 'spread', 'setting / goal'][c].length));
 	const line = (r) => `| ${r.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ')} |`;

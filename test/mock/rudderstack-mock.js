@@ -180,6 +180,8 @@ function createMockRudderStack(options = {}) {
 	}
 
 	const server = http.createServer((req, res) => {
+		// For a client in another process (the benchmark): how many requests came so far.
+		if (req.url === '/__mock/stats') return send(res, 200, { requests: requests.length });
 		const chunks = [];
 		req.on('data', (chunk) => chunks.push(chunk));
 		req.on('end', () => {
