@@ -7,6 +7,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { accessTokenOf } from '../nodes/RudderStack/transport/token';
+
 export class RudderStackApi implements ICredentialType {
 	name = 'rudderStackApi';
 
@@ -43,7 +45,7 @@ export class RudderStackApi implements ICredentialType {
 	// that expression (a sandbox, a clock in the workflow's time zone) on every request, and a
 	// step polling many runs sends many.
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, Authorization: `Bearer ${String(credentials.accessToken)}` } };
+		return { ...requestOptions, headers: { ...requestOptions.headers, Authorization: `Bearer ${accessTokenOf(credentials)}` } };
 	}
 
 	// The same host clean-up as transport/host.ts, written as an expression because the

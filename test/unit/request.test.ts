@@ -2,7 +2,7 @@ import { NodeApiError } from 'n8n-workflow';
 import nock from 'nock';
 
 import { fakeApi, resetNock, sync } from '../fakeApi';
-import { FAST, params, runNode, runNodeError, runNodeWithLogs, TOKEN } from '../harness';
+import { FAST, HOST, params, runNode, runNodeError, runNodeWithLogs, TOKEN } from '../harness';
 
 beforeEach(resetNock);
 afterAll(resetNock);
@@ -144,6 +144,14 @@ describe('request layer', () => {
 		const seen = JSON.stringify({ message: error?.message, description: (error as { description?: string }).description, logs });
 		expect(error?.message).toBe('RudderStack answered 401: invalid token ***');
 		expect(seen).not.toContain(TOKEN);
+	});
+
+	it('sends a pasted token without its surrounding spaces, and scrubs it from errors all the same', async () => {
+		const api = fakeApi();
+		api.scope.get(`${base}/syncs/s1`).reply(401, { error: `invalid token ${TOKEN}` });
+		const error = await runNodeError({ parameters: getSync(), credentials: { host: HOST, accessToken: ` ${TOKEN}\n` } });
+		expect(api.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+		expect(error.message).toBe('RudderStack answered 401: invalid token ***');
 	});
 
 	it('reports an unreachable host clearly', async () => {

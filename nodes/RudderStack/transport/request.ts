@@ -12,6 +12,7 @@ import { settle } from '../run/errors';
 import { CancelledError, pause, throwIfCancelled, unlessCancelled } from '../run/pause';
 import { type AttemptFailure, httpFailure, networkFailure } from './failure';
 import { toBaseUrl } from './host';
+import { accessTokenOf } from './token';
 import type { RequestPacer } from './pacer';
 import { USER_AGENT } from './userAgent';
 
@@ -84,7 +85,7 @@ async function accountOf(ctx: RequestContext): Promise<Account> {
 	if (!account) {
 		account = ctx.getCredentials('rudderStackApi').then((credentials) => ({
 			baseURL: toBaseUrl(credentials.host),
-			token: typeof credentials.accessToken === 'string' ? credentials.accessToken : '',
+			token: accessTokenOf(credentials),
 		}));
 		accounts.set(ctx, account);
 	}
