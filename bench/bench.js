@@ -123,9 +123,9 @@ async function spawnMock(runMs = 1000) {
 }
 
 /** A bare http.request with the token, JSON answer parsed: the baseline for the node's overhead. */
-function send(baseUrl, method, path) {
+function send(baseUrl, method, path, agent = undefined) {
 	return new Promise((resolve, reject) => {
-		const req = http.request(`${baseUrl}${path}`, { method, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+		const req = http.request(`${baseUrl}${path}`, { method, agent, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
 			let body = '';
 			res.on('data', (chunk) => (body += chunk));
 			res.on('end', () => resolve(JSON.parse(body)));
@@ -279,18 +279,21 @@ async function heldBytes() {
  * every 20 ms, against the number of requests the mock (in a child process) answered between them.
  */
 async function perPollGrowth() {
-	const runMs = SHORT ? 8000 : 15000;
-	const mock = await spawnMock(runMs);
+	// A snapshot stops the process for seconds; the runs must outlast both and the window between.
+	const snapshotStarted = Date.now();
+	await heldBytes();
+	const snapshotMs = Date.now() - snapshotStarted;
+	const windowMs = SHORT ? 3000 : 8000;
+	const mock = await spawnMock(1500 + 2 * snapshotMs + windowMs + 1500);
 	const ids = Array.from({ length: 10 }, (_, i) => `p${i}`);
-	const requestsSoFar = async () => (await (await fetch(`${mock.url}/__mock/stats`)).json()).requests;
+	// A new connection each time: a kept-alive one may be closed by the mock during a snapshot.
+	const requestsSoFar = async () => (await send(mock.url, 'GET', '/__mock/stats', false)).requests;
 	const measure = async () => ({ requests: await requestsSoFar(), bytes: await heldBytes() });
 	const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-	const began = Date.now();
 	const step = startSyncs(mock, ids, { concurrency: ids.length, maxRequestsPerSecond: 5000, pollInterval: 0.02 });
 	await later(1500);
 	const early = await measure();
-	// A snapshot takes a few seconds; the late one starts well before the runs end.
-	await later(began + runMs - 2000 - Date.now());
+	await later(windowMs);
 	const late = await measure();
 	await step;
 	mock.stop();
