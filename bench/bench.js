@@ -19,7 +19,7 @@ const SHORT = process.argv.includes('--short');
 const REAL_N8N_VERSION = '2.41.0';
 const CFG = SHORT
 	? { items: 10, runMs: 400, interval: 0.1, repeats: 1, sequentialRepeats: 1, overheadRequests: 100, overheadRepeats: 3, memoryRuns: 200, memoryRepeats: 1, perPollRepeats: 1, loadRepeats: 3 }
-	: { items: 50, runMs: 2000, interval: 0.5, repeats: 5, sequentialRepeats: 1, overheadRequests: 500, overheadRepeats: 9, memoryRuns: 1000, memoryRepeats: 3, perPollRepeats: 3, loadRepeats: 7 };
+	: { items: 50, runMs: 2000, interval: 0.5, repeats: 5, sequentialRepeats: 1, overheadRequests: 500, overheadRepeats: 15, memoryRuns: 1000, memoryRepeats: 3, perPollRepeats: 3, loadRepeats: 7 };
 const TOKEN = 'bench-token';
 const nodeType = new RudderStack();
 const credentialType = new RudderStackApi();
@@ -118,6 +118,7 @@ async function storm(mock, ids) {
 async function spawnMock(runMs = 1000) {
 	const env = { ...process.env, MOCK_RUDDERSTACK_TOKEN: TOKEN, MOCK_RUDDERSTACK_RUN_MS: String(runMs) };
 	const child = spawn(process.execPath, [path.join(__dirname, '../test/mock/rudderstack-mock.js'), '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+	process.once('exit', () => child.kill()); // also when the bench fails half-way
 	const url = await new Promise((resolve) => child.stdout.once('data', (chunk) => resolve(String(chunk).match(/http:\/\/[\d.:]+/)[0])));
 	return { url, stop: () => child.kill() };
 }
