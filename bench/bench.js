@@ -1,5 +1,6 @@
-// `npm run bench` (`-- --short` for CI): runs the built node through n8n-core's real engine
-// against the project's mock RudderStack and prints one table of figures measured side by side.
+// `npm run bench` (`-- --short` for CI): runs the built node through n8n-core's real engine, and
+// in the full run also in a real n8n, against the project's mock RudderStack (in a child process
+// where CPU and heap are measured), and prints one table of figures measured side by side.
 'use strict';
 
 const { execFileSync, spawn } = require('node:child_process');
