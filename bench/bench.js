@@ -348,7 +348,7 @@ async function main() {
 	];
 	const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => String(r[c]).length), ['figure', 'median', 'spread', 'setting / goal'][c].length));
 	const line = (r) => `| ${r.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ')} |`;
-	console.log(`\nRudderStack node benchmark${SHORT ? ' (short)' : ''}, Node ${process.version}\n`);
+	console.log(`\nRudderStack node benchmark${SHORT ? ' (short: a smoke run that keeps the bench working; its figures are rough)' : ''}, Node ${process.version}\n`);
 	console.log(line(['figure', 'median', 'spread', 'setting / goal']));
 	console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 	for (const row of rows) console.log(line(row));
