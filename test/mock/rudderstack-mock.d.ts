@@ -18,4 +18,4 @@ export interface MockRudderStack {
 	stop(): Promise<void>;
 }
 
-export declare function createMockRudderStack(options?: { token?: string; scripts?: Record<string, object>; storm?: { rate: number; retryAfter: number } }): MockRudderStack;
+export declare function createMockRudderStack(options?: { token?: string; scripts?: Record<string, object>; storm?: { rate: number; retryAfter: number }; runMs?: number }): MockRudderStack;
