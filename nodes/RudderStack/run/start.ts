@@ -1,10 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { isObject } from '../json';
 import { backoffMs, RudderStackApiError, rudderStackRequest } from '../transport/request';
 import { operationError, settle } from './errors';
 import { type Deadline, type RunJob, runIds } from './job';
 import { pause } from './pause';
-import { isObject } from '../json';
 import { pollUntilDone } from './poll';
 
 export interface StartedRun {

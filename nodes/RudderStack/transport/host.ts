@@ -13,14 +13,12 @@ export function toBaseUrl(host: unknown): string {
 	return trimmed.replace(/\/+$/, '').replace(/\/v2$/i, '');
 }
 
-/**
- * One path segment from a user-supplied id. Encoding keeps "/", "?" and "%" inside the segment;
- * "." and ".." are refused because URL parsers resolve them even when percent-encoded.
- */
+/** "." and ".." are never ids: URL parsers resolve them as paths even when percent-encoded. */
 export function isDotSegment(id: string): boolean {
 	return id === '.' || id === '..';
 }
 
+/** One path segment from a user-supplied id. Encoding keeps "/", "?" and "%" inside the segment. */
 export function pathSegment(id: string): string {
 	if (isDotSegment(id)) {
 		throw new Error(`"${id}" is not a valid RudderStack id`);
