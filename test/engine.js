@@ -1,13 +1,13 @@
 // Runs a node through n8n-core's real ExecuteContext, with a credentials helper that applies the
-// credential's own `authenticate` the way n8n's CLI does. Shared by the Jest suites (which pass
-// the TypeScript sources) and the benchmark (which passes the built files). Only RudderStack's
-// HTTP API is ever faked.
+// credential's own `authenticate` function the way n8n's CLI does. Shared by the Jest suites
+// (which pass the TypeScript sources) and the benchmark (which passes the built files). Only
+// RudderStack's HTTP API is ever faked.
 'use strict';
 
 const { ExecuteContext, LoadOptionsContext } = require('n8n-core');
-const { ICredentialsHelper, isExpression, Workflow } = require('n8n-workflow');
+const { ICredentialsHelper, Workflow } = require('n8n-workflow');
 
-class GenericCredentialsHelper extends ICredentialsHelper {
+class FunctionCredentialsHelper extends ICredentialsHelper {
 	constructor(credentialType, data) {
 		super();
 		this.credentialType = credentialType;
@@ -18,16 +18,9 @@ class GenericCredentialsHelper extends ICredentialsHelper {
 		return [];
 	}
 
-	async authenticate(credentials, _typeName, requestOptions, workflow, node) {
-		// n8n calls a function-form `authenticate` as is, and resolves a generic one's expressions.
-		if (typeof this.credentialType.authenticate === 'function') return await this.credentialType.authenticate(credentials, requestOptions);
-		const resolve = (value) =>
-			isExpression(value) ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '') : value;
-		for (const [location, values] of Object.entries(this.credentialType.authenticate.properties)) {
-			const target = (requestOptions[location] ??= {});
-			for (const [key, value] of Object.entries(values)) target[String(resolve(key))] = resolve(String(value));
-		}
-		return requestOptions;
+	// n8n calls a function-form `authenticate` as is; ours is one (see the credential for why).
+	async authenticate(credentials, _typeName, requestOptions) {
+		return await this.credentialType.authenticate(credentials, requestOptions);
 	}
 
 	async preAuthentication() {
@@ -65,7 +58,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) };
 	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes });
 	const additionalData = {
-		credentialsHelper: new GenericCredentialsHelper(credentialType, credentials),
+		credentialsHelper: new FunctionCredentialsHelper(credentialType, credentials),
 		executionId: 'exec-1',
 		restApiUrl: '',
 		instanceBaseUrl: '',
