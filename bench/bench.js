@@ -47,6 +47,12 @@ async function startSyncs(mock, ids, options) {
 	return Date.now() - began;
 }
 
+/** A clean mock on which every id runs for T and succeeds. */
+function freshRuns(mock, ids) {
+	mock.reset();
+	for (const id of ids) mock.script(id, { runMs: CFG.runMs, outcome: 'succeeded' });
+}
+
 /** For each run: requests it took, and how late its end was noticed. */
 function perRun(mock) {
 	return [...mock.runs.values()].flat().map((run) => {
@@ -63,8 +69,7 @@ async function fanOut(mock, ids, run = (options) => startSyncs(mock, ids, option
 	const late = [];
 	const requests = [];
 	for (let i = 0; i < CFG.repeats; i++) {
-		mock.reset();
-		for (const id of ids) mock.script(id, { runMs: CFG.runMs, outcome: 'succeeded' });
+		freshRuns(mock, ids);
 		wall.push(await run({ concurrency: ids.length, maxRequestsPerSecond: 1000 }));
 		const runs = perRun(mock);
 		late.push(runs.reduce((sum, r) => sum + r.lateMs, 0) / runs.length);
@@ -94,8 +99,7 @@ async function realN8nFanOut(mock, ids) {
 async function sequential(mock, ids) {
 	const wall = [];
 	for (let i = 0; i < CFG.sequentialRepeats; i++) {
-		mock.reset();
-		for (const id of ids) mock.script(id, { runMs: CFG.runMs, outcome: 'succeeded' });
+		freshRuns(mock, ids);
 		wall.push(await startSyncs(mock, ids, { concurrency: 1 }));
 	}
 	return wall;
@@ -104,8 +108,7 @@ async function sequential(mock, ids) {
 async function storm(mock, ids) {
 	const requests = [];
 	for (let i = 0; i < CFG.repeats; i++) {
-		mock.reset();
-		for (const id of ids) mock.script(id, { runMs: CFG.runMs, outcome: 'succeeded' });
+		freshRuns(mock, ids);
 		mock.setStorm({ rate: 0.3, retryAfter: 1 });
 		await startSyncs(mock, ids, { concurrency: ids.length, maxRequestsPerSecond: 1000, maxRetries: 20, retryDelay: 0.1 });
 		mock.setStorm(undefined);
