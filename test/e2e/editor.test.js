@@ -8,7 +8,7 @@ const path = require('node:path');
 const { after, before, it } = require('node:test');
 
 const { createMockRudderStack } = require('../mock/rudderstack-mock');
-const { N8n, OWNER, ownerSession, REPO } = require('./n8n');
+const { N8n, OWNER, ownerSession, PORT_BASE, REPO } = require('./n8n');
 
 const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
 const ARTIFACTS = path.join(REPO, 'artifacts');
@@ -40,7 +40,7 @@ before(async () => {
 	if (!CHROMIUM) throw new Error('Chromium is missing: apt-get install -y chromium (scripts/check.sh does it)');
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	await mock.start();
-	n8n = new N8n(VERSION, { port: 15720 });
+	n8n = new N8n(VERSION, { port: PORT_BASE + 42 });
 	n8n.installPackage();
 	await n8n.start();
 	await ownerSession(n8n.url);

