@@ -5,9 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# .npmrc turns install scripts off: one dev dependency's preinstall demands pnpm, and no
-# dependency needs a build step for lint, build or the unit tests.
-[ -d node_modules/n8n-core ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+bash scripts/deps.sh
 
 # The editor check drives Debian's Chromium; playwright-core never downloads a browser.
 if [ ! -x /usr/lib/chromium/chromium ] && [ ! -x /usr/bin/chromium ]; then

@@ -2,6 +2,6 @@
 # `npm start`: dependencies if missing, a fresh build, then the playground.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules/n8n-core ] || npm ci --no-audit --no-fund
+bash scripts/deps.sh
 npm run build >/dev/null
 exec node scripts/playground.js
