@@ -6,7 +6,11 @@
 #
 #   scripts/n8n-runtime.sh 2.41.0
 #
-set -euo pipefail
+# The whole script is one function, so that bash has read all of it before it runs any of it:
+# a `git pull` during a long install must not change the lines it has yet to run.
+set -Eeuo pipefail
+
+main() {
 version="${1:?usage: n8n-runtime.sh <n8n version>}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 spec="$repo/test/e2e/runtimes/n8n-$version"
@@ -81,7 +85,14 @@ step="checking that n8n's native modules load and that n8n answers --version"
 verify_runtime "$partial"
 echo "$lock_sum" > "$partial/.complete"
 cd "$cache"
-rm -rf "$dir"
+# A runtime is thousands of small files: deleting the one it replaces can take minutes on a busy
+# disk, so that happens aside, after the new one is in place.
+old="$dir.old.$$"
+[ -e "$dir" ] && mv "$dir" "$old"
 mv "$partial" "$dir"
 trap - ERR
+[ -e "$old" ] && { nohup rm -rf "$old" >/dev/null 2>&1 & }
 echo "$dir"
+}
+
+main "$@"
