@@ -5,7 +5,8 @@
  * the way n8n's credential tester calls a node's `testedBy` function.
  */
 import { CredentialTestContext } from 'n8n-core';
-import type { ICredentialTestFunction, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { ICredentialTestFunction, INodeParameters, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 import nock from 'nock';
 
 import { RudderStackApi } from '../../credentials/RudderStackApi.credentials';
@@ -256,9 +257,13 @@ describe('the editor offers per resource only what works', () => {
 	});
 
 	it('the subtitle reads like words', () => {
-		const body = String(nodeType.description.subtitle).replace(/^=\{\{(.*)\}\}$/s, '$1');
-		// eslint-disable-next-line @typescript-eslint/no-implied-eval
-		const evaluate = new Function('$parameter', `return ${body}`) as (p: object) => string;
+		// As the editor does: n8n's expression engine, with the node's parameters as $parameter.
+		const evaluate = (parameters: INodeParameters) => {
+			const node = { id: 'n', name: 'RudderStack', type: 'n8n-nodes-rudderstack.rudderStack', typeVersion: 1, position: [0, 0] as [number, number], parameters };
+			const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) };
+			const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+			return workflow.expression.getSimpleParameterValue(node, nodeType.description.subtitle!, 'internal', {});
+		};
 		expect(evaluate({ operation: 'start', resource: 'retl' })).toBe('Start: Reverse ETL');
 		expect(evaluate({ operation: 'getMany', resource: 'retl' })).toBe('Get Many: Reverse ETL');
 		expect(evaluate({ operation: 'wait', resource: 'profiles' })).toBe('Wait: Profiles');
