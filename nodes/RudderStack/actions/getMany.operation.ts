@@ -93,10 +93,11 @@ export const getMany: Operation = {
 		return {
 			ids: runIds(job),
 			async run() {
+				let read = 0;
 				const request = { method: 'GET' as const, path: RESOURCES.retl.syncsPath!(targetId), qs };
 				const { answers, cut } = await readPages(ctx, request, job.settings.request, {
 					maxPages: MAX_PAGES,
-					enough: (pages) => pages.reduce((count: number, answer) => count + syncsOf(answer).length, 0) >= limit,
+					enough: (pages) => (read += syncsOf(pages[pages.length - 1]).length) >= limit,
 				});
 				if (cut) ctx.logger.warn(`RudderStack: the sync list of retl connection ${targetId} has more than ${MAX_PAGES} pages; returning the first ${MAX_PAGES}`);
 				const syncs = answers.flatMap(syncsOf);
