@@ -1,7 +1,6 @@
 import type {
 	ICredentialDataDecryptedObject,
 	Icon,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
@@ -48,13 +47,6 @@ export class RudderStackApi implements ICredentialType {
 		return { ...requestOptions, headers: { ...requestOptions.headers, Authorization: `Bearer ${accessTokenOf(credentials)}` } };
 	}
 
-	// The same host clean-up as transport/host.ts, written as an expression because the
-	// credential test runs before any node code does.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.host.trim().replace(/\\/+$/, "").replace(/\\/v2$/, "")}}',
-			url: '/v2/sources',
-			method: 'GET',
-		},
-	};
+	// The test is the node's (`testedBy`, transport/credentialCheck.ts): it has to read RudderStack's
+	// answer to say why a token was refused, which a declarative test cannot.
 }

@@ -3,6 +3,13 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { OPERATIONS, router } from './actions/router';
 import * as listSearch from './methods/listSearch';
+import { checkAccessToken } from './transport/credentialCheck';
+
+const RESOURCE_NAMES = { retl: 'Reverse ETL', profiles: 'Profiles', etl: 'ETL' };
+const OPERATION_NAMES = { get: 'Get', getMany: 'Get Many', start: 'Start', stop: 'Stop', wait: 'Wait' };
+
+/** "Start: Reverse ETL": the words of the editor's choices, not the stored values. */
+const subtitle = `={{ ${JSON.stringify(OPERATION_NAMES)}[$parameter["operation"]] + ": " + ${JSON.stringify(RESOURCE_NAMES)}[$parameter["resource"]] }}`;
 
 export class RudderStack implements INodeType {
 	description: INodeTypeDescription = {
@@ -11,13 +18,15 @@ export class RudderStack implements INodeType {
 		icon: { light: 'file:../../icons/rudderstack.svg', dark: 'file:../../icons/rudderstack.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle,
 		description: 'Start RudderStack Reverse ETL syncs, Profiles runs and ETL source syncs, wait for them, and fail when they fail',
 		defaults: { name: 'RudderStack' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'rudderStackApi', required: true }],
+		// Tested by the node rather than by a request in the credential, so that a refusal can say
+		// what RudderStack answered (see transport/credentialCheck.ts).
+		credentials: [{ name: 'rudderStackApi', required: true, testedBy: 'rudderStackApiTest' }],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -71,7 +80,7 @@ export class RudderStack implements INodeType {
 		],
 	};
 
-	methods = { listSearch };
+	methods = { listSearch, credentialTest: { rudderStackApiTest: checkAccessToken } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -4,6 +4,9 @@ import { pathSegment } from './transport/host';
 
 export type ResourceName = 'retl' | 'profiles' | 'etl';
 
+export type OnTimeout = 'fail' | 'returnRunning' | 'stopAndFail';
+export type IfAlreadyRunning = 'wait' | 'attach' | 'fail';
+
 export type RunVerdict = { state: 'running' } | { state: 'succeeded' } | { state: 'failed'; reason: string };
 
 export interface JudgeLimits {
@@ -31,6 +34,16 @@ export interface ResourceSpec {
 	syncsPath?(targetId: string): string;
 	stopPath?(targetId: string): string;
 	judge(status: IDataObject, limits: JudgeLimits): RunVerdict;
+	/**
+	 * What the options of this resource offer: the editor shows only these choices and the checks
+	 * accept only these. Attaching to a running sync and stopping one need RETL's sync list and stop.
+	 */
+	offers: {
+		onTimeout: readonly OnTimeout[];
+		ifAlreadyRunning: readonly IfAlreadyRunning[];
+		/** Max Failed Rows and Stop Sync on Cancel. */
+		retlOptions: boolean;
+	};
 }
 
 const NO_REASON = 'no error message from RudderStack';
@@ -81,7 +94,8 @@ const sourceEndpoints = {
 	startPath: (id: string) => `${sourcePath(id)}/start`,
 	statusPath: (id: string, runId: string) => `${sourcePath(id)}/runs/${pathSegment(runId)}/status`,
 	judge: judgeSourceRun,
-};
+	offers: { onTimeout: ['fail', 'returnRunning'], ifAlreadyRunning: ['wait', 'fail'], retlOptions: false },
+} as const;
 
 export const RESOURCES: Record<ResourceName, ResourceSpec> = {
 	retl: {
@@ -96,6 +110,7 @@ export const RESOURCES: Record<ResourceName, ResourceSpec> = {
 		syncsPath: (id) => `${retlPath(id)}/syncs`,
 		stopPath: (id) => `${retlPath(id)}/stop`,
 		judge: judgeSync,
+		offers: { onTimeout: ['fail', 'returnRunning', 'stopAndFail'], ifAlreadyRunning: ['wait', 'attach', 'fail'], retlOptions: true },
 	},
 	profiles: {
 		name: 'profiles',

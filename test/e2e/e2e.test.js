@@ -11,10 +11,11 @@ const { CREDENTIAL, WORKFLOWS } = require('./workflows');
 
 const VERSIONS = (process.env.N8N_VERSIONS ?? '2.41.0,2.8.4').split(',').filter(Boolean);
 const TOKEN = 'e2e-access-token';
+const RETL_TOKEN = 'e2e-retl-only-token';
 
 for (const [index, version] of VERSIONS.entries()) {
 	describe(`n8n ${version}`, () => {
-		const mock = createMockRudderStack({ token: TOKEN, scripts: {} });
+		const mock = createMockRudderStack({ token: TOKEN, retlOnlyToken: RETL_TOKEN, scripts: {} });
 		let n8n;
 
 		before(async () => {
@@ -109,13 +110,16 @@ for (const [index, version] of VERSIONS.entries()) {
 			};
 			const created = await rest('POST', '/credentials', { name: 'RudderStack', type: 'rudderStackApi', data: { host: mock.url, accessToken: TOKEN } });
 			const test = async (data) => await rest('POST', '/credentials/test', { credentials: { id: created.id, name: 'RudderStack', type: 'rudderStackApi', data } });
+			const before = mock.requests.length;
 			assert.deepEqual(await test({ host: `${mock.url}/v2/`, accessToken: TOKEN }), { status: 'OK', message: 'Connection successful!' });
+			// A token that may read only Reverse ETL is refused /v2/sources, and is still valid.
+			assert.deepEqual(await test({ host: mock.url, accessToken: RETL_TOKEN }), { status: 'OK', message: 'Connection successful!' });
+			assert.deepEqual(mock.requests.slice(before).map((r) => `${r.method} ${r.path}`), ['GET /v2/workspace', 'GET /v2/workspace']);
 			const wrongToken = await test({ host: mock.url, accessToken: 'wrong-token' });
-			assert.equal(wrongToken.status, 'Error');
-			assert.match(wrongToken.message, /^(Unauthorized|Authorization failed - please check your credentials)$/);
+			assert.deepEqual(wrongToken, { status: 'Error', message: 'RudderStack refused the access token (401: Invalid access token): it is invalid or has expired.' });
 			const unreachable = await test({ host: 'http://127.0.0.1:9', accessToken: TOKEN });
 			assert.equal(unreachable.status, 'Error');
-			assert.match(unreachable.message, /ECONNREFUSED|refused the connection/);
+			assert.match(unreachable.message, /^Could not reach RudderStack at http:\/\/127\.0\.0\.1:9: .*(ECONNREFUSED|refused the connection)/);
 		});
 
 		it('Profiles: start without waiting, then get and wait by the ids from earlier nodes', async () => {

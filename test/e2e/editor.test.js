@@ -13,12 +13,14 @@ const { N8n, OWNER, ownerSession, PORT_BASE, REPO } = require('./n8n');
 const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
 const ARTIFACTS = path.join(REPO, 'artifacts');
 const TOKEN = 'editor-access-token';
+// A token that may read only Reverse ETL: RudderStack refuses it /v2/sources.
+const RETL_TOKEN = 'editor-retl-only-token';
 const VERSION = (process.env.N8N_VERSIONS ?? '2.41.0').split(',')[0];
 
 let browser;
 let page;
 let n8n;
-const mock = createMockRudderStack({ token: TOKEN });
+const mock = createMockRudderStack({ token: TOKEN, retlOnlyToken: RETL_TOKEN });
 
 const shot = async (name) => await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 
@@ -97,7 +99,7 @@ it('finds the node in the panel, shows the contract choices, and switches the id
 	await page.getByTestId('parameter-input-connectionId').waitFor();
 });
 
-it('the credential form tests the connection: success with the right token, an error with a wrong one', async () => {
+it('the credential form tests the connection: success with a token for Reverse ETL only, an error that explains a wrong one', async () => {
 	await page.getByText('Connect to RudderStack').or(page.getByTestId('node-credentials-select')).first().click();
 	const modal = page.getByTestId('editCredential-modal');
 	await modal.waitFor();
@@ -107,16 +109,19 @@ it('the credential form tests the connection: success with the right token, an e
 	await token.fill('wrong-token');
 	await save.click();
 	await modal.getByText(/Couldn.t connect with these settings/).waitFor();
+	// n8n folds the test's message under "More details".
+	await modal.getByText('More details').click();
+	await modal.getByText(/RudderStack refused the access token \(401: Invalid access token\): it is invalid or has expired/).waitFor();
 	await shot('credential-wrong-token');
-	await token.fill(TOKEN);
+	await token.fill(RETL_TOKEN);
 	await page.waitForTimeout(300);
 	const testsBefore = mock.requests.length;
 	await save.click();
 	// n8n shows "Connection tested successfully", or (newer) closes the form once the test passes.
 	await modal.getByText('Connection tested successfully').or(page.getByText('Credential successfully created')).first().waitFor();
 	await shot('credential-ok');
-	const tested = mock.requests.slice(testsBefore).filter((r) => r.path === '/v2/sources');
-	assert.deepEqual(tested.map((r) => r.headers.authorization), [`Bearer ${TOKEN}`]);
+	const tested = mock.requests.slice(testsBefore).filter((r) => r.path === '/v2/workspace');
+	assert.deepEqual(tested.map((r) => r.headers.authorization), [`Bearer ${RETL_TOKEN}`]);
 	if (await modal.isVisible()) await page.keyboard.press('Escape');
 	await modal.waitFor({ state: 'hidden' });
 });
@@ -127,4 +132,38 @@ it('"From List" lists the mock\'s connections', async () => {
 	await list.first().waitFor();
 	await shot('connection-from-list');
 	assert.ok(await page.getByText('conn_hubspot (source src_warehouse → destination dst_hubspot)').isVisible());
+});
+
+/** Adds an option of the Options collection unless it is there; returns the choices the "Add Option" list offered. */
+async function addOption(label) {
+	await page.getByText('Add Option', { exact: true }).or(page.getByPlaceholder('Add Option')).first().click();
+	const dropdown = page.locator('.el-select-dropdown:visible, [role=listbox]:visible, [role=menu]:visible').last();
+	const list = dropdown.locator('.el-select-dropdown__item, [role=option], [role=menuitem]');
+	await list.first().waitFor();
+	const offered = (await list.allInnerTexts()).map((text) => text.split('\n')[0].trim());
+	await list.filter({ hasText: label }).first().click();
+	return offered;
+}
+
+it('Options offer per resource only the choices that work there', async () => {
+	// Reverse ETL: attaching, stopping and the failed-row ceiling exist.
+	const retlOffered = await addOption('If Already Running');
+	assert.ok(retlOffered.includes('Max Failed Rows') && retlOffered.includes('Stop Sync on Cancel'), retlOffered.join(', '));
+	const retlChoices = await choicesOf('ifAlreadyRunning');
+	assert.deepEqual(retlChoices.choices, ['Wait Then Start', 'Attach', 'Fail']);
+	await shot('options-retl');
+	await retlChoices.pick('Wait Then Start');
+
+	await (await choicesOf('resource')).pick('Profiles Project');
+	await page.getByTestId('parameter-input-profileId').waitFor();
+	if (!(await page.getByTestId('parameter-input-ifAlreadyRunning').count())) await addOption('If Already Running');
+	const profilesChoices = await choicesOf('ifAlreadyRunning');
+	assert.deepEqual(profilesChoices.choices, ['Wait Then Start', 'Fail']);
+	await profilesChoices.pick('Fail');
+	const profilesOffered = await addOption('On Timeout');
+	assert.ok(!profilesOffered.some((label) => /Max Failed Rows|Stop Sync on Cancel|Reverse ETL Only/.test(label)), profilesOffered.join(', '));
+	const onTimeout = await choicesOf('onTimeout');
+	await shot('options-profiles');
+	assert.deepEqual(onTimeout.choices, ['Fail', 'Return Running']);
+	await onTimeout.pick('Return Running');
 });

@@ -18,4 +18,15 @@ export interface MockRudderStack {
 	stop(): Promise<void>;
 }
 
-export declare function createMockRudderStack(options?: { token?: string; scripts?: Record<string, object>; storm?: { rate: number; retryAfter: number }; runMs?: number }): MockRudderStack;
+export declare function createMockRudderStack(options?: {
+	token?: string;
+	scripts?: Record<string, object>;
+	storm?: { rate: number; retryAfter: number };
+	runMs?: number;
+	connections?: object[];
+	sources?: object[];
+	pageSize?: number;
+	nextForm?: 'page' | 'full';
+	retlOnlyToken?: string;
+	workspace?: object;
+}): MockRudderStack;

@@ -9,6 +9,13 @@
 // { createRun: true, ... } to start the run before answering with the fault (an ambiguous failure).
 // Unscripted ids follow their name: "...fail..." fails, "...rows..." drops rows, else succeeds;
 // they run for `runMs` (option, or MOCK_RUDDERSTACK_RUN_MS from the command line; default 1 s).
+//
+// Lists (`/v2/retl-connections`, `/v2/sources`, a connection's `/syncs`) are paged as RudderStack
+// documents them: `page` (from 1), a page size (`per_page` or `pageSize`; option `pageSize`,
+// default 100), and `paging.next` as "<collection path>?page=N", without the caller's filters or
+// page size. Option `nextForm: 'full'` makes `next` carry the caller's whole query instead.
+// `GET /v2/workspace` answers for every valid token. Option `retlOnlyToken`: a second valid token,
+// scoped to Reverse ETL, that RudderStack refuses (403) on `/v2/sources`.
 'use strict';
 
 const http = require('node:http');
@@ -32,6 +39,10 @@ function createMockRudderStack(options = {}) {
 		{ id: 'prof_customer360', name: 'Customer 360', type: 'profiles', enabled: true },
 		{ id: 'src_zendesk', name: 'Zendesk', type: 'zendesk', enabled: true },
 	];
+	const retlOnlyToken = options.retlOnlyToken;
+	const pageSize = options.pageSize ?? 100;
+	const nextForm = options.nextForm ?? 'page';
+	const workspace = options.workspace ?? { id: 'ws_mock', name: 'Mock workspace', environment: 'PRODUCTION', status: 'ACTIVE', region: 'US', dataPlaneURL: 'http://127.0.0.1' };
 	const requests = [];
 	// { rate, retryAfter }: that share of all requests gets a 429, as in a rate-limit storm.
 	let storm = options.storm;
@@ -108,6 +119,20 @@ function createMockRudderStack(options = {}) {
 		return false; // delay only, or a response-shaping fault handled by the route
 	}
 
+	// One page of `list` for the request's `page` and page size, with `paging` as documented.
+	function paged(url, key, list) {
+		const page = Math.max(1, Number(url.searchParams.get('page')) || 1);
+		const size = Math.max(1, Number(url.searchParams.get('per_page') ?? url.searchParams.get('pageSize')) || pageSize);
+		const items = list.slice((page - 1) * size, page * size);
+		let next = '';
+		if (page * size < list.length) {
+			const query = nextForm === 'full' ? new URLSearchParams(url.searchParams) : new URLSearchParams();
+			query.set('page', String(page + 1));
+			next = `${url.pathname}?${query}`;
+		}
+		return { [key]: items, paging: { total: list.length, next } };
+	}
+
 	function startRun(kind, targetId) {
 		const run = { kind, targetId, id: `${kind === 'retl' ? 'sync' : 'run'}_${++counter}`, startedAt: Date.now() };
 		runs.set(targetId, [...(runs.get(targetId) ?? []), run]);
@@ -120,12 +145,12 @@ function createMockRudderStack(options = {}) {
 		const [v2, collection, id, action, runId, tail] = parts;
 		if (v2 !== 'v2') return send(res, 404, { error: 'not found' });
 
-		if (collection === 'retl-connections' && parts.length === 2) {
-			return send(res, 200, { data: connections, paging: { total: connections.length, next: '' } });
+		if (collection === 'workspace' && parts.length === 2) return send(res, 200, { workspace });
+		if (collection === 'sources' && req.headers.authorization === `Bearer ${retlOnlyToken}`) {
+			return send(res, 403, { error: 'Forbidden: the token has no permission to access sources' });
 		}
-		if (collection === 'sources' && parts.length === 2) {
-			return send(res, 200, { sources, paging: { total: sources.length, next: '' } });
-		}
+		if (collection === 'retl-connections' && parts.length === 2) return send(res, 200, paged(url, 'data', connections));
+		if (collection === 'sources' && parts.length === 2) return send(res, 200, paged(url, 'sources', sources));
 		if (collection === 'retl-connections' && action === 'start' && parts.length === 4) {
 			const fault = takeFault(id, 'start');
 			if (fault?.createRun && !running(id).length) startRun('retl', id);
@@ -144,11 +169,12 @@ function createMockRudderStack(options = {}) {
 			if (await applyFault(takeFault(id, 'syncs'), req, res)) return;
 			const status = url.searchParams.get('status');
 			const after = Date.parse(url.searchParams.get('started_after') ?? '') || 0;
+			const before = Date.parse(url.searchParams.get('started_before') ?? '') || Infinity;
 			const syncs = (runs.get(id) ?? [])
-				.filter((run) => run.startedAt >= after)
+				.filter((run) => run.startedAt >= after && run.startedAt < before)
 				.map((run) => viewOf(run, 'retl'))
 				.filter((sync) => !status || sync.status === status);
-			return send(res, 200, { syncs, paging: { total: syncs.length, next: '' } });
+			return send(res, 200, paged(url, 'syncs', syncs));
 		}
 		if (collection === 'retl-connections' && action === 'syncs' && parts.length === 5) {
 			return await statusOf('retl', id, runId, req, res);
@@ -193,7 +219,8 @@ function createMockRudderStack(options = {}) {
 				body = { unparsable: text };
 			}
 			requests.push({ method: req.method, path: req.url, body: text ? body : undefined, headers: req.headers, at: Date.now() });
-			if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'Invalid access token' });
+			const valid = [token, retlOnlyToken].filter(Boolean).map((t) => `Bearer ${t}`);
+			if (!valid.includes(req.headers.authorization)) return send(res, 401, { error: 'Invalid access token' });
 			if (storm && Math.random() < storm.rate) return send(res, 429, { error: 'Too many requests' }, { 'Retry-After': String(storm.retryAfter) });
 			route(req, res, body).catch((error) => send(res, 500, { error: String(error) }));
 		});

@@ -12,17 +12,19 @@ const sources = {
 };
 
 describe('From List', () => {
-	it('lists Reverse ETL connections, searchable, page by page', async () => {
+	it('lists Reverse ETL connections, searchable, across pages', async () => {
 		const api = fakeApi();
 		const page = Array.from({ length: 100 }, (_, i) => ({ id: `c${i}`, sourceId: 'src_wh', destinationId: i === 7 ? 'dst_salesforce' : 'dst_x', enabled: i !== 3 }));
-		api.scope.get('/v2/retl-connections').query({ page: '1', pageSize: '100' }).reply(200, { data: page, paging: { next: '/v2/retl-connections?page=2' } });
-		const first = await listSearch('searchConnections', 'salesforce');
-		expect(first).toEqual({ results: [{ name: 'c7 (source src_wh → destination dst_salesforce)', value: 'c7' }], paginationToken: '2' });
-		expect(api.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
-
-		api.scope.get('/v2/retl-connections').query({ page: '2', pageSize: '100' }).reply(200, { data: [{ id: 'last', enabled: false }], paging: { next: '' } });
-		const second = await listSearch('searchConnections', undefined, '2');
-		expect(second).toEqual({ results: [{ name: 'last [disabled]', value: 'last' }], paginationToken: undefined });
+		api.scope.get('/v2/retl-connections').query({ pageSize: '100' }).reply(200, { data: page, paging: { next: '/v2/retl-connections?page=2' } });
+		api.scope.get('/v2/retl-connections').query({ page: '2', pageSize: '100' }).reply(200, { data: [{ id: 'last', enabled: false, destinationId: 'dst_salesforce_eu' }], paging: { next: '' } });
+		const found = await listSearch('searchConnections', 'salesforce');
+		expect(found).toEqual({
+			results: [
+				{ name: 'c7 (source src_wh → destination dst_salesforce)', value: 'c7' },
+				{ name: 'last [disabled]', value: 'last' },
+			],
+		});
+		expect(api.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
 	});
 
 	it('offers Profiles projects for Profiles and the other sources for ETL', async () => {

@@ -168,7 +168,11 @@ describe('Reverse ETL get, wait, stop, getMany', () => {
 			.get(`${base}/syncs`)
 			.query({ per_page: '100', status: 'failed', started_after: '2026-01-01T00:00:00.000Z' })
 			.reply(200, { syncs: [sync('failed', { id: 'a' })], paging: { total: 2, next: `${base}/syncs?page=2&per_page=100&status=failed` } });
-		api.scope.get(`${base}/syncs`).query({ page: '2', per_page: '100', status: 'failed' }).reply(200, { syncs: [sync('failed', { id: 'b' })], paging: { total: 2, next: '' } });
+		// The caller's whole query goes with page 2 too, even the filter `next` left out.
+		api.scope
+			.get(`${base}/syncs`)
+			.query({ page: '2', per_page: '100', status: 'failed', started_after: '2026-01-01T00:00:00.000Z' })
+			.reply(200, { syncs: [sync('failed', { id: 'b' })], paging: { total: 2, next: '' } });
 		const items = await runNode({
 			parameters: params('retl', 'getMany', { connectionId: C, returnAll: true, filters: { status: 'failed', startedAfter: '2026-01-01T00:00:00Z' } }),
 		});

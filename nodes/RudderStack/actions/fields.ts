@@ -63,23 +63,68 @@ export function runFields(): INodeProperties[] {
 	return [...resources.map(targetField), ...resources.map(runIdField)];
 }
 
-const retlOnly = { show: { '/resource': ['retl'] } };
+/** The request options every operation has: Start and Wait inside their options, the others alone. */
+const requestOptions: INodeProperties[] = [
+	{
+		displayName: 'Max Retries',
+		name: 'maxRetries',
+		type: 'number',
+		default: 3,
+		typeOptions: { minValue: 0, numberPrecision: 0 },
+		description: 'How often one request is retried after a transient failure (network error, timeout, 429 or 5xx). Other errors are never retried.',
+	},
+	{
+		displayName: 'Request Timeout (Seconds)',
+		name: 'requestTimeout',
+		type: 'number',
+		default: 30,
+		typeOptions: { minValue: 1 },
+		description: 'The longest one HTTP request may take before it counts as failed (and is retried)',
+	},
+	{
+		displayName: 'Retry Delay (Seconds)',
+		name: 'retryDelay',
+		type: 'number',
+		default: 1,
+		typeOptions: { minValue: 0, numberPrecision: 2 },
+		description: 'The first wait before a retry; later waits double, with jitter. A Retry-After from RudderStack takes precedence.',
+	},
+];
 
-/** Settings for waiting and for HTTP; shown for Start and Wait. */
-export const waitOptions: INodeProperties = {
-	displayName: 'Options',
-	name: 'options',
-	type: 'collection',
-	placeholder: 'Add Option',
-	default: {},
-	options: [
+const byDisplayName = (a: INodeProperties, b: INodeProperties) => a.displayName.localeCompare(b.displayName);
+
+/** Options of operations that only send requests (Get, Stop, Get Many): the request settings. */
+export function requestOptionsField(): INodeProperties {
+	return { displayName: 'Options', name: 'options', type: 'collection', placeholder: 'Add Option', default: {}, options: requestOptions };
+}
+
+const IF_ALREADY_RUNNING = {
+	wait: { name: 'Wait Then Start', value: 'wait', description: 'Wait until the running one ends, then start a new run, so the result is from a run that started after this step' },
+	attach: { name: 'Attach', value: 'attach', description: "Follow the running sync and return its result as this step's result" },
+	fail: { name: 'Fail', value: 'fail', description: 'Fail the item at once' },
+} as const;
+
+const ON_TIMEOUT = {
+	fail: { name: 'Fail', value: 'fail', description: 'Fail the item; the run goes on in RudderStack' },
+	returnRunning: { name: 'Return Running', value: 'returnRunning', description: 'Output the IDs with status "running" and timedOut: true' },
+	stopAndFail: { name: 'Stop and Fail', value: 'stopAndFail', description: 'Ask RudderStack to stop the sync, then fail the item' },
+} as const;
+
+/**
+ * Settings for waiting and for HTTP, shown for Start and Wait. One collection per resource, so
+ * that each offers only the choices its resource supports (RESOURCES[...].offers).
+ */
+function waitOptionsOf(resource: ResourceName): INodeProperties {
+	const { offers } = RESOURCES[resource];
+	const options: INodeProperties[] = [
 		{
 			displayName: 'Concurrency',
 			name: 'concurrency',
 			type: 'number',
 			default: 10,
 			typeOptions: { minValue: 1, numberPrecision: 0 },
-			description: 'How many items are handled at the same time. Set 1 to handle items one after another.',
+			description:
+				'How many items are handled at the same time. Set 1 to handle items one after another. Applies to the whole step: an expression must give the same value for every item.',
 		},
 		{
 			displayName: 'If Already Running',
@@ -88,20 +133,7 @@ export const waitOptions: INodeProperties = {
 			default: 'wait',
 			displayOptions: { show: { '/operation': ['start'] } },
 			description: 'What to do when RudderStack answers that a run is already in progress (HTTP 409)',
-			options: [
-				{ name: 'Wait Then Start', value: 'wait', description: 'Wait until the running one ends, then start a new run, so the result is from a run that started after this step' },
-				{ name: 'Attach (Reverse ETL Only)', value: 'attach', description: 'Follow the running sync and return its result as this step\'s result' },
-				{ name: 'Fail', value: 'fail', description: 'Fail the item at once' },
-			],
-		},
-		{
-			displayName: 'Max Failed Rows',
-			name: 'maxFailedRows',
-			type: 'number',
-			default: 0,
-			displayOptions: retlOnly,
-			typeOptions: { minValue: 0, numberPrecision: 0 },
-			description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
+			options: offers.ifAlreadyRunning.map((value) => ({ ...IF_ALREADY_RUNNING[value] })),
 		},
 		{
 			displayName: 'Max Requests per Second',
@@ -109,15 +141,8 @@ export const waitOptions: INodeProperties = {
 			type: 'number',
 			default: 50,
 			typeOptions: { minValue: 1 },
-			description: 'A ceiling on all requests this step sends together, however many items poll at once, so that a short poll interval cannot flood RudderStack',
-		},
-		{
-			displayName: 'Max Retries',
-			name: 'maxRetries',
-			type: 'number',
-			default: 3,
-			typeOptions: { minValue: 0, numberPrecision: 0 },
-			description: 'How often one request is retried after a transient failure (network error, timeout, 429 or 5xx). Other errors are never retried.',
+			description:
+				'A ceiling on all requests this step sends together, however many items poll at once, so that a short poll interval cannot flood RudderStack. Applies to the whole step: an expression must give the same value for every item.',
 		},
 		{
 			displayName: 'On Timeout',
@@ -125,11 +150,7 @@ export const waitOptions: INodeProperties = {
 			type: 'options',
 			default: 'fail',
 			description: 'What happens when Timeout passes before the run ends',
-			options: [
-				{ name: 'Fail', value: 'fail', description: 'Fail the item; the run goes on in RudderStack' },
-				{ name: 'Return Running', value: 'returnRunning', description: 'Output the IDs with status "running" and timedOut: true' },
-				{ name: 'Stop and Fail (Reverse ETL Only)', value: 'stopAndFail', description: 'Ask RudderStack to stop the sync, then fail the item' },
-			],
+			options: offers.onTimeout.map((value) => ({ ...ON_TIMEOUT[value] })),
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',
@@ -140,30 +161,6 @@ export const waitOptions: INodeProperties = {
 			description: 'Time between status requests while waiting',
 		},
 		{
-			displayName: 'Request Timeout (Seconds)',
-			name: 'requestTimeout',
-			type: 'number',
-			default: 30,
-			typeOptions: { minValue: 1 },
-			description: 'The longest one HTTP request may take before it counts as failed (and is retried)',
-		},
-		{
-			displayName: 'Retry Delay (Seconds)',
-			name: 'retryDelay',
-			type: 'number',
-			default: 1,
-			typeOptions: { minValue: 0, numberPrecision: 2 },
-			description: 'The first wait before a retry; later waits double, with jitter. A Retry-After from RudderStack takes precedence.',
-		},
-		{
-			displayName: 'Stop Sync on Cancel',
-			name: 'stopOnCancel',
-			type: 'boolean',
-			default: false,
-			displayOptions: retlOnly,
-			description: 'Whether to ask RudderStack to stop the sync when this n8n execution is cancelled (Stop button, workflow timeout or shutdown)',
-		},
-		{
 			displayName: 'Timeout (Seconds)',
 			name: 'timeout',
 			type: 'number',
@@ -171,5 +168,39 @@ export const waitOptions: INodeProperties = {
 			typeOptions: { minValue: 0 },
 			description: 'The longest time to wait for the run to end. 0 waits without limit.',
 		},
-	],
-};
+		...requestOptions,
+	];
+	if (offers.retlOptions) {
+		options.push(
+			{
+				displayName: 'Max Failed Rows',
+				name: 'maxFailedRows',
+				type: 'number',
+				default: 0,
+				typeOptions: { minValue: 0, numberPrecision: 0 },
+				description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
+			},
+			{
+				displayName: 'Stop Sync on Cancel',
+				name: 'stopOnCancel',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to ask RudderStack to stop the sync when this n8n execution is cancelled (Stop button, workflow timeout or shutdown)',
+			},
+		);
+	}
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { resource: [resource] } },
+		options: options.sort(byDisplayName),
+	};
+}
+
+/** The Options of Start and Wait, one collection per resource. */
+export function waitOptions(): INodeProperties[] {
+	return (Object.keys(RESOURCES) as ResourceName[]).map(waitOptionsOf);
+}

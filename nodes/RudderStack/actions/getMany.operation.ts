@@ -6,8 +6,8 @@ import { runIds } from '../run/job';
 import { operationError } from '../run/errors';
 import { isObject } from '../json';
 import { readSettings, readTargetId } from '../run/settings';
-import { rudderStackRequest } from '../transport/request';
-import { targetField } from './fields';
+import { readPages } from '../transport/paging';
+import { requestOptionsField, targetField } from './fields';
 import type { Operation } from './operation';
 
 const PAGE_SIZE = 100;
@@ -67,39 +67,40 @@ export const getMany: Operation = {
 				},
 			],
 		},
+		requestOptionsField(),
 	]),
 	prepare(ctx, spec, itemIndex, shared) {
 		const targetId = readTargetId(ctx, spec, itemIndex);
 		const job = { ctx, spec, itemIndex, targetId, settings: readSettings(ctx, spec, itemIndex, shared) };
+		const invalid = (message: string) => operationError(ctx, itemIndex, message, runIds(job));
 		const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) === true;
 		const limit = returnAll ? Infinity : Number(ctx.getNodeParameter('limit', itemIndex, 50));
+		if (!returnAll && !(Number.isInteger(limit) && limit >= 1)) throw invalid(`"limit" must be a whole number of 1 or more; got ${JSON.stringify(ctx.getNodeParameter('limit', itemIndex, 50))}`);
 		const filters = ctx.getNodeParameter('filters', itemIndex, {}) as IDataObject;
-		const qs: IDataObject = { per_page: PAGE_SIZE };
+		// The same query goes with every page: RudderStack's `paging.next` carries only the page.
+		const qs: IDataObject = { per_page: Math.min(PAGE_SIZE, limit) };
 		if (filters.status) qs.status = filters.status;
 		for (const [field, param] of [['startedAfter', 'started_after'], ['startedBefore', 'started_before']] as const) {
 			if (!filters[field]) continue;
 			const at = new Date(String(filters[field]));
-			if (Number.isNaN(at.getTime())) throw operationError(ctx, itemIndex, `Filter "${field}" is not a valid date: ${String(filters[field])}`, runIds(job));
+			if (Number.isNaN(at.getTime())) throw invalid(`Filter "${field}" is not a valid date: ${String(filters[field])}`);
 			qs[param] = at.toISOString();
 		}
+		const syncsOf = (answer: unknown): IDataObject[] => {
+			if (!isObject(answer) || !Array.isArray(answer.syncs)) throw invalid(`RudderStack's sync list for retl connection ${targetId} has no "syncs" array`);
+			return answer.syncs.filter(isObject);
+		};
 		return {
 			ids: runIds(job),
 			async run() {
-				const syncs: IDataObject[] = [];
-				let path = RESOURCES.retl.syncsPath!(targetId);
-				let query: IDataObject | undefined = qs;
-				for (let page = 0; page < MAX_PAGES && syncs.length < limit; page++) {
-					const answer = await rudderStackRequest(ctx, { method: 'GET', path, qs: query }, job.settings.request);
-					if (!isObject(answer) || !Array.isArray(answer.syncs)) {
-						throw operationError(ctx, itemIndex, `RudderStack's sync list for retl connection ${targetId} has no "syncs" array`, runIds(job));
-					}
-					syncs.push(...answer.syncs.filter(isObject));
-					const next = isObject(answer.paging) ? answer.paging.next : undefined;
-					// `next` is a relative URL that already carries every query parameter.
-					if (typeof next !== 'string' || !next.startsWith('/v2/') || next === path) break;
-					path = next;
-					query = undefined;
-				}
+				let read = 0;
+				const request = { method: 'GET' as const, path: RESOURCES.retl.syncsPath!(targetId), qs };
+				const { answers, cut } = await readPages(ctx, request, job.settings.request, {
+					maxPages: MAX_PAGES,
+					enough: (pages) => (read += syncsOf(pages[pages.length - 1]).length) >= limit,
+				});
+				if (cut) ctx.logger.warn(`RudderStack: the sync list of retl connection ${targetId} has more than ${MAX_PAGES} pages; returning the first ${MAX_PAGES}`);
+				const syncs = answers.flatMap(syncsOf);
 				return syncs.slice(0, limit).map((sync) => ({ ...runIds(job, String(sync.id ?? '')), ...sync }));
 			},
 		};

@@ -23,7 +23,7 @@ const properties: INodeProperties[] = [
 			{ name: 'Incremental', value: 'incremental', description: 'Sync only rows changed since the last sync' },
 			{ name: 'Full', value: 'full', description: 'Sync every row again' },
 		],
-		description: 'Which kind of sync to run. Without a type, RudderStack chooses (often a full sync).',
+		description: 'Which kind of sync to run. Default sends no type and RudderStack decides which kind runs.',
 	},
 	{
 		displayName: 'Parameters',
@@ -43,7 +43,7 @@ const properties: INodeProperties[] = [
 		default: true,
 		description: 'Whether to wait until the run ends and fail the step if it fails. Off: output the run ID right after starting.',
 	},
-	waitOptions,
+	...waitOptions(),
 ];
 
 export const start: Operation = {

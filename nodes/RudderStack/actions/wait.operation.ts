@@ -8,7 +8,7 @@ import type { Operation } from './operation';
 
 export const wait: Operation = {
 	resources: ['retl', 'profiles', 'etl'],
-	description: updateDisplayOptions({ show: { operation: ['wait'] } }, [...runFields(), waitOptions]),
+	description: updateDisplayOptions({ show: { operation: ['wait'] } }, [...runFields(), ...waitOptions()]),
 	prepare(ctx, spec, itemIndex, shared) {
 		const targetId = readTargetId(ctx, spec, itemIndex);
 		const runId = readRunId(ctx, spec, itemIndex);

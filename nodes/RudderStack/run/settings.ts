@@ -1,13 +1,12 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { ResourceSpec } from '../resources';
+import type { IfAlreadyRunning, OnTimeout, ResourceSpec } from '../resources';
 import { isDotSegment } from '../transport/host';
 import type { RequestPacer } from '../transport/pacer';
 import type { RequestPolicy } from '../transport/request';
 
-export type OnTimeout = 'fail' | 'returnRunning' | 'stopAndFail';
-export type IfAlreadyRunning = 'wait' | 'attach' | 'fail';
+export type { IfAlreadyRunning, OnTimeout } from '../resources';
 
 export interface RunSettings {
 	pollIntervalMs: number;
@@ -113,7 +112,7 @@ export function readSettings(
 	shared: { signal?: AbortSignal; pacer?: RequestPacer },
 ): RunSettings {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const retl = spec.name === 'retl';
+	const { offers } = spec;
 	const maxFailedRows =
 		options.maxFailedRows === undefined || options.maxFailedRows === '' || options.maxFailedRows === null
 			? undefined
@@ -121,10 +120,10 @@ export function readSettings(
 	return {
 		pollIntervalMs: numberOption(ctx, itemIndex, options, 'pollInterval', DEFAULTS.pollInterval, { min: 0, exclusive: true }) * 1000,
 		timeoutMs: numberOption(ctx, itemIndex, options, 'timeout', DEFAULTS.timeout, { min: 0 }) * 1000,
-		onTimeout: choice(ctx, itemIndex, 'onTimeout', options.onTimeout, retl ? ['fail', 'returnRunning', 'stopAndFail'] : ['fail', 'returnRunning'], 'fail'),
-		ifAlreadyRunning: choice(ctx, itemIndex, 'ifAlreadyRunning', options.ifAlreadyRunning, retl ? ['wait', 'attach', 'fail'] : ['wait', 'fail'], 'wait'),
-		stopOnCancel: retl && options.stopOnCancel === true,
-		maxFailedRows: retl ? maxFailedRows : undefined,
+		onTimeout: choice(ctx, itemIndex, 'onTimeout', options.onTimeout, offers.onTimeout, 'fail'),
+		ifAlreadyRunning: choice(ctx, itemIndex, 'ifAlreadyRunning', options.ifAlreadyRunning, offers.ifAlreadyRunning, 'wait'),
+		stopOnCancel: offers.retlOptions && options.stopOnCancel === true,
+		maxFailedRows: offers.retlOptions ? maxFailedRows : undefined,
 		request: {
 			timeoutMs: numberOption(ctx, itemIndex, options, 'requestTimeout', DEFAULTS.requestTimeout, { min: 0, exclusive: true }) * 1000,
 			maxRetries: numberOption(ctx, itemIndex, options, 'maxRetries', DEFAULTS.maxRetries, { min: 0, integer: true }),
@@ -135,11 +134,31 @@ export function readSettings(
 	};
 }
 
-/** Settings of the whole step, read from the first item. */
+/**
+ * Settings of the whole step (one pool, one request pacer). n8n evaluates an expression per item,
+ * so every item is read: values that differ between items cannot all apply, and fail the step
+ * before any request rather than silently taking the first.
+ */
 export function readStepSettings(ctx: IExecuteFunctions): { concurrency: number; maxRequestsPerSecond: number } {
-	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
-	return {
-		concurrency: numberOption(ctx, 0, options, 'concurrency', DEFAULTS.concurrency, { min: 1, integer: true }),
-		maxRequestsPerSecond: numberOption(ctx, 0, options, 'maxRequestsPerSecond', DEFAULTS.maxRequestsPerSecond, { min: 0, exclusive: true }),
+	const read = (itemIndex: number) => {
+		const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		return {
+			concurrency: numberOption(ctx, itemIndex, options, 'concurrency', DEFAULTS.concurrency, { min: 1, integer: true }),
+			maxRequestsPerSecond: numberOption(ctx, itemIndex, options, 'maxRequestsPerSecond', DEFAULTS.maxRequestsPerSecond, { min: 0, exclusive: true }),
+		};
 	};
+	const first = read(0);
+	const count = ctx.getInputData().length;
+	for (let itemIndex = 1; itemIndex < count; itemIndex++) {
+		const settings = read(itemIndex);
+		for (const name of ['concurrency', 'maxRequestsPerSecond'] as const) {
+			if (settings[name] === first[name]) continue;
+			throw invalid(
+				ctx,
+				itemIndex,
+				`Option "${name}" applies to the whole step, but its expression gives different values per item (item 0: ${first[name]}, item ${itemIndex}: ${settings[name]}). Give it one value for all items.`,
+			);
+		}
+	}
+	return first;
 }

@@ -33,6 +33,8 @@ export interface Pages {
 	answers: unknown[];
 	/** True when `maxPages` stopped the listing while RudderStack still had more. */
 	cut: boolean;
+	/** When cut: the request for the first page not read, to go on from there later. */
+	next?: ApiRequest;
 }
 
 /** Reads a paged collection, following `paging.next`, at most `maxPages` pages. */
@@ -45,7 +47,7 @@ export async function readPages(
 	const answers: unknown[] = [];
 	let current: ApiRequest | undefined = request;
 	while (current) {
-		if (answers.length >= maxPages) return { answers, cut: true };
+		if (answers.length >= maxPages) return { answers, cut: true, next: current };
 		const answer = await rudderStackRequest(ctx, current, policy);
 		answers.push(answer);
 		if (enough?.(answers)) break;
