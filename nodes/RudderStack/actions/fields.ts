@@ -42,6 +42,13 @@ export function targetField(resource: ResourceName): INodeProperties {
 	};
 }
 
+/** The Reverse ETL connection picker without the resource condition, for the trigger (no resource). */
+export function connectionField(description: string): INodeProperties {
+	const field = targetField('retl');
+	delete field.displayOptions;
+	return { ...field, description };
+}
+
 export function runIdField(resource: ResourceName): INodeProperties {
 	const { runIdField: name } = RESOURCES[resource];
 	const isSync = name === 'syncId';
@@ -64,6 +71,16 @@ export function runFields(): INodeProperties[] {
 }
 
 const retlOnly = { show: { '/resource': ['retl'] } };
+
+/** What a "succeeded" sync may drop before it counts as failed; the judge in resources.ts applies it. */
+export const maxFailedRowsField: INodeProperties = {
+	displayName: 'Max Failed Rows',
+	name: 'maxFailedRows',
+	type: 'number',
+	default: 0,
+	typeOptions: { minValue: 0, numberPrecision: 0 },
+	description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
+};
 
 /** Settings for waiting and for HTTP; shown for Start and Wait. */
 export const waitOptions: INodeProperties = {
@@ -94,15 +111,7 @@ export const waitOptions: INodeProperties = {
 				{ name: 'Fail', value: 'fail', description: 'Fail the item at once' },
 			],
 		},
-		{
-			displayName: 'Max Failed Rows',
-			name: 'maxFailedRows',
-			type: 'number',
-			default: 0,
-			displayOptions: retlOnly,
-			typeOptions: { minValue: 0, numberPrecision: 0 },
-			description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
-		},
+		{ ...maxFailedRowsField, displayOptions: retlOnly },
 		{
 			displayName: 'Max Requests per Second',
 			name: 'maxRequestsPerSecond',
