@@ -10,7 +10,9 @@ export interface MockRudderStack {
 	url: string;
 	token: string;
 	requests: MockRequest[];
-	runs: Map<string, Array<{ id: string; targetId: string; startedAt: number }>>;
+	runs: Map<string, Array<{ id: string; targetId: string; startedAt: number; endsAt?: number }>>;
+	end(id: string): void;
+	schedule(id: string, everyMs: number): void;
 	script(id: string, script: object): void;
 	setStorm(storm?: { rate: number; retryAfter: number }): void;
 	reset(): void;
@@ -18,4 +20,4 @@ export interface MockRudderStack {
 	stop(): Promise<void>;
 }
 
-export declare function createMockRudderStack(options?: { token?: string; scripts?: Record<string, object>; storm?: { rate: number; retryAfter: number }; runMs?: number }): MockRudderStack;
+export declare function createMockRudderStack(options?: { token?: string; scripts?: Record<string, object>; storm?: { rate: number; retryAfter: number }; runMs?: number; syncOrder?: 'newestFirst' }): MockRudderStack;

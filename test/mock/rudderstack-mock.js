@@ -9,6 +9,10 @@
 // { createRun: true, ... } to start the run before answering with the fault (an ambiguous failure).
 // Unscripted ids follow their name: "...fail..." fails, "...rows..." drops rows, else succeeds;
 // they run for `runMs` (option, or MOCK_RUDDERSTACK_RUN_MS from the command line; default 1 s).
+// `end(id)` ends a connection's running sync now; `schedule(id, everyMs)` starts one every so
+// often, as RudderStack's own schedule does. The sync list pages by `per_page` with RudderStack's
+// documented `paging.next` ("<path>?page=N", without the caller's filters); option
+// `syncOrder: 'newestFirst'` lists newest first (RudderStack documents no order).
 'use strict';
 
 const http = require('node:http');
@@ -45,11 +49,12 @@ function createMockRudderStack(options = {}) {
 	function viewOf(run, kind) {
 		const now = Date.now();
 		const script = scriptOf(run.targetId);
-		const over = run.stoppedAt !== undefined || now >= run.startedAt + script.runMs;
+		const endsAt = run.endsAt ?? run.startedAt + script.runMs;
+		const over = run.stoppedAt !== undefined || now >= endsAt;
 		const base = {
 			id: run.id,
 			startedAt: new Date(run.startedAt).toISOString(),
-			finishedAt: over ? new Date(Math.min(now, run.stoppedAt ?? run.startedAt + script.runMs)).toISOString() : '0001-01-01T00:00:00Z',
+			finishedAt: over ? new Date(Math.min(now, run.stoppedAt ?? endsAt)).toISOString() : '0001-01-01T00:00:00Z',
 			error: null,
 		};
 		if (kind === 'retl') {
@@ -144,11 +149,16 @@ function createMockRudderStack(options = {}) {
 			if (await applyFault(takeFault(id, 'syncs'), req, res)) return;
 			const status = url.searchParams.get('status');
 			const after = Date.parse(url.searchParams.get('started_after') ?? '') || 0;
-			const syncs = (runs.get(id) ?? [])
+			const all = (runs.get(id) ?? [])
 				.filter((run) => run.startedAt >= after)
 				.map((run) => viewOf(run, 'retl'))
 				.filter((sync) => !status || sync.status === status);
-			return send(res, 200, { syncs, paging: { total: syncs.length, next: '' } });
+			if (options.syncOrder === 'newestFirst') all.reverse();
+			const perPage = Number(url.searchParams.get('per_page')) || all.length || 1;
+			const page = Number(url.searchParams.get('page')) || 1;
+			const syncs = all.slice((page - 1) * perPage, page * perPage);
+			const next = page * perPage < all.length ? `${url.pathname}?page=${page + 1}` : '';
+			return send(res, 200, { syncs, paging: { total: all.length, next } });
 		}
 		if (collection === 'retl-connections' && action === 'syncs' && parts.length === 5) {
 			return await statusOf('retl', id, runId, req, res);
@@ -179,6 +189,8 @@ function createMockRudderStack(options = {}) {
 		return send(res, 200, view);
 	}
 
+	const schedules = new Set();
+
 	const server = http.createServer((req, res) => {
 		// For a client in another process (the benchmark): how many requests came so far.
 		if (req.url === '/__mock/stats') return send(res, 200, { requests: requests.length });
@@ -207,6 +219,16 @@ function createMockRudderStack(options = {}) {
 		script(id, script) {
 			scripts.set(id, script);
 		},
+		/** Ends the running sync of a connection now, with its scripted outcome. */
+		end(id) {
+			for (const run of running(id)) run.endsAt = Date.now();
+		},
+		/** Starts a sync of the connection every `everyMs` unless one is running, until stop(). */
+		schedule(id, everyMs) {
+			const timer = setInterval(() => running(id).length || startRun('retl', id), everyMs);
+			timer.unref();
+			schedules.add(timer);
+		},
 		setStorm(value) {
 			storm = value;
 		},
@@ -221,6 +243,7 @@ function createMockRudderStack(options = {}) {
 			return this.url;
 		},
 		async stop() {
+			for (const timer of schedules) clearInterval(timer);
 			server.closeAllConnections?.();
 			await new Promise((resolve) => server.close(resolve));
 		},
