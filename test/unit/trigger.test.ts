@@ -147,6 +147,12 @@ describe('RudderStack Trigger', () => {
 		// Bounded by the syncs inside the window, not by all seen (500 here).
 		expect(((more.staticData['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject).done).toHaveLength(200);
 		expect((await poll('c5', more.staticData)).output).toBeNull();
+		// A sync that starts well after them leaves them all outside the window: the cursor shrinks again.
+		addSync('c5', 'later', -20 * 60_000, 1);
+		const later = await poll('c5', more.staticData);
+		expect(ids(later.output)).toEqual(['later']);
+		const cursor = (later.staticData['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject;
+		expect(cursor).toEqual({ connectionId: 'c5', since: expect.any(String), watch: [], done: [['later', expect.any(String)]] });
 	});
 
 	it('a poll that fails leaves the cursor as it was: the sync comes once, on the next poll', async () => {
