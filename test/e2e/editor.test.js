@@ -128,3 +128,19 @@ it('"From List" lists the mock\'s connections', async () => {
 	await shot('connection-from-list');
 	assert.ok(await page.getByText('conn_hubspot (source src_warehouse → destination dst_hubspot)').isVisible());
 });
+
+it('the trigger: found among the triggers, with the connection picker, both events by default and "Fetch Test Event"', async () => {
+	await page.goto(`${n8n.url}/workflow/new`);
+	await page.getByTestId('canvas-add-button').or(page.getByTestId('node-creator-plus-button')).first().click();
+	await page.getByTestId('node-creator-search-bar').fill('RudderStack Trigger');
+	await page.getByTestId('item-iterator-item').filter({ hasText: 'RudderStack Trigger' }).first().click();
+	await page.getByTestId('parameter-input-connectionId').waitFor();
+	const events = page.getByTestId('parameter-input-events');
+	await events.getByText('Sync Failed').waitFor();
+	assert.ok(await events.getByText('Sync Succeeded').isVisible());
+	await page.getByText(/Fetch Test Event/i).first().waitFor();
+	await shot('trigger-parameters');
+	await page.getByTestId('resource-locator-connectionId').getByPlaceholder(/Choose/).first().click();
+	await page.getByText('conn_salesforce (source src_warehouse → destination dst_salesforce)').first().waitFor();
+	await shot('trigger-connection-from-list');
+});

@@ -5,6 +5,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { later } from '../clock';
 import { pollTrigger } from '../harness';
 import { createMockRudderStack, type MockRudderStack } from '../mock/rudderstack-mock';
 
@@ -241,7 +242,7 @@ describe('RudderStack Trigger', () => {
 		const data = await activate('c12');
 		addSync('c12', 'z', 5000, 4000);
 		mock.script('c12', { ...LONG, faults: { syncs: [{ delayMs: 400 }] } });
-		const [one, two] = await Promise.all([poll('c12', data), new Promise((resolve) => setTimeout(resolve, 100)).then(() => poll('c12', data))]);
+		const [one, two] = await Promise.all([poll('c12', data), later(100).then(() => poll('c12', data))]);
 		expect([...ids(one.output), ...ids(two.output)]).toEqual(['z']);
 	});
 
