@@ -118,7 +118,9 @@ async function listSearchInEngine(options, method, filter, paginationToken) {
  * @returns {Promise<{ output: object[][] | null, staticData: object, changed: boolean, logs: string[], error?: Error }>}
  */
 async function pollInEngine(options) {
-	const { mode = 'trigger', activation = 'activate' } = options;
+	const { mode = 'trigger' } = options;
+	// As n8n-core's WorkflowExecute.executePollNode (manual) and ActiveWorkflows (activation) build it.
+	const activation = options.activation ?? (mode === 'manual' ? 'manual' : 'activate');
 	const staticData = JSON.parse(JSON.stringify(options.staticData ?? {}));
 	const { node, workflow, additionalData } = setUp({ ...options, staticData });
 	const context = new PollContext(workflow, node, additionalData, mode, activation);
