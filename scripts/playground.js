@@ -13,6 +13,42 @@ const N8N_VERSION = process.env.N8N_VERSION ?? '2.41.0';
 const PORT = Number(process.env.N8N_PORT ?? 5678);
 const MOCK_PORT = Number(process.env.MOCK_RUDDERSTACK_PORT ?? 4010);
 
+// A connection of the mock that RudderStack's "schedule" runs every few minutes, and that fails.
+const NIGHTLY = 'conn_nightly_salesforce';
+const NIGHTLY_EVERY_MS = 3 * 60_000;
+
+/** "When a sync fails, …": the RudderStack Trigger on that connection, then a message to post. */
+const WHEN_SYNC_FAILS = {
+	id: 'sampleWhenSyncFails',
+	name: 'Sample: when a sync fails, post the error and the failed-row count',
+	active: false,
+	settings: { executionOrder: 'v1' },
+	nodes: [
+		{
+			id: 'trigger',
+			name: 'When the Salesforce sync fails',
+			type: 'n8n-nodes-rudderstack.rudderStackTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, connectionId: locator(NIGHTLY), events: ['failed'] },
+			credentials: { rudderStackApi: CREDENTIAL },
+		},
+		{
+			id: 'message',
+			name: 'Message for Slack',
+			type: 'n8n-nodes-base.code',
+			typeVersion: 2,
+			position: [260, 0],
+			parameters: {
+				mode: 'runOnceForEachItem',
+				jsCode:
+					"const sync = $json;\nreturn { json: { text: `RudderStack sync ${sync.syncId} of ${sync.connectionId} failed at ${sync.finishedAt}: ${sync.reason}. Failed rows: ${sync.metrics?.failed?.total ?? '?'} of ${sync.metrics?.total ?? '?'}` } };",
+			},
+		},
+	],
+	connections: { 'When the Salesforce sync fails': { main: [[{ node: 'Message for Slack', type: 'main', index: 0 }]] } },
+};
+
 const SAMPLES = [
 	workflow('sampleProfilesRetl', 'Sample: Profiles run, then Reverse ETL sync', [
 		rudderStack('Run Customer 360', { resource: 'profiles', operation: 'start', profileId: locator('prof_customer360'), options: { pollInterval: 1 } }, [200, 0]),
@@ -36,8 +72,9 @@ async function main() {
 		host = process.env.RUDDERSTACK_HOST ?? 'https://api.rudderstack.com';
 		token = realToken;
 	} else {
-		mock = createMockRudderStack({ token: 'playground-token' });
+		mock = createMockRudderStack({ token: 'playground-token', scripts: { [NIGHTLY]: { runMs: 20_000, outcome: 'failed', error: 'Salesforce: INVALID_FIELD_FOR_INSERT_UPDATE on 12 rows' } } });
 		host = await mock.start(MOCK_PORT);
+		mock.schedule(NIGHTLY, NIGHTLY_EVERY_MS);
 		token = mock.token;
 	}
 
@@ -45,7 +82,9 @@ async function main() {
 	const n8n = new N8n(N8N_VERSION, { userFolder: path.join(cache, 'playground'), port: PORT });
 	n8n.installPackage();
 	await n8n.importCredential({ ...CREDENTIAL, name: realToken ? 'RudderStack' : CREDENTIAL.name, type: 'rudderStackApi', data: { host, accessToken: token } });
-	await n8n.importWorkflows(SAMPLES);
+	await n8n.importWorkflows(realToken ? SAMPLES : [...SAMPLES, WHEN_SYNC_FAILS]);
+	// Active from the start, so that its executions appear as the mock's sync fails.
+	if (!realToken) await n8n.cli(['publish:workflow', `--id=${WHEN_SYNC_FAILS.id}`]);
 	await n8n.start();
 	const { owner } = await ownerSession(n8n.url);
 
@@ -64,7 +103,8 @@ async function main() {
 
   RudderStack: ${realToken ? `the real API at ${host}` : `a mock at ${host} (connections conn_salesforce, conn_hubspot; Profiles project prof_customer360;
                any id containing "fail" fails). Set RUDDERSTACK_ACCESS_TOKEN (and RUDDERSTACK_HOST) to use your workspace`}
-  Workflows:   ${SAMPLES.map((s) => s.name).join('\n               ')}
+  Workflows:   ${[...SAMPLES, ...(realToken ? [] : [WHEN_SYNC_FAILS])].map((s) => s.name).join('\n               ')}${realToken ? '' : `
+               (active: ${NIGHTLY} syncs every ${NIGHTLY_EVERY_MS / 60_000} minutes and fails; each failure starts one execution)`}
 
   Ctrl-C stops everything.`);
 }

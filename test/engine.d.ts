@@ -16,3 +16,13 @@ export declare function listSearchInEngine(
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult>;
+
+export declare function pollInEngine(options: {
+	nodeType: INodeType;
+	credentialType: ICredentialType;
+	parameters: INodeParameters;
+	credentials: ICredentialDataDecryptedObject;
+	staticData?: IDataObject;
+	mode?: 'trigger' | 'manual';
+	activation?: 'activate' | 'init' | 'update' | 'manual' | 'leadershipChange';
+}): Promise<{ output: INodeExecutionData[][] | null; staticData: IDataObject; changed: boolean; logs: string[]; error?: Error }>;

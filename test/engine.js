@@ -4,7 +4,7 @@
 // RudderStack's HTTP API is ever faked.
 'use strict';
 
-const { ExecuteContext, LoadOptionsContext } = require('n8n-core');
+const { ExecuteContext, LoadOptionsContext, PollContext } = require('n8n-core');
 const { ICredentialsHelper, Workflow } = require('n8n-workflow');
 
 class FunctionCredentialsHelper extends ICredentialsHelper {
@@ -44,11 +44,11 @@ class FunctionCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData }) {
 	const node = {
 		id: 'node-1',
-		name: 'RudderStack',
-		type: 'n8n-nodes-rudderstack.rudderStack',
+		name: nodeType.description.displayName,
+		type: `n8n-nodes-rudderstack.${nodeType.description.name}`,
 		typeVersion: 1,
 		position: [0, 0],
 		parameters,
@@ -56,7 +56,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 		...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
 	};
 	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) };
-	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes });
+	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes, staticData });
 	const additionalData = {
 		credentialsHelper: new FunctionCredentialsHelper(credentialType, credentials),
 		executionId: 'exec-1',
@@ -111,4 +111,29 @@ async function listSearchInEngine(options, method, filter, paginationToken) {
 	return await options.nodeType.methods.listSearch[method].call(context, filter, paginationToken);
 }
 
-module.exports = { runInEngine, listSearchInEngine, shutdownEngine };
+/**
+ * One poll of a polling trigger through n8n-core's PollContext, as n8n's ActiveWorkflows runs it.
+ * `staticData` is the workflow's static data as n8n would load it (a copy is used); the result
+ * carries the static data after the poll as n8n would save it, and whether the poll changed it.
+ * @returns {Promise<{ output: object[][] | null, staticData: object, changed: boolean, logs: string[], error?: Error }>}
+ */
+async function pollInEngine(options) {
+	const { mode = 'trigger' } = options;
+	// As n8n-core's WorkflowExecute.executePollNode (manual) and ActiveWorkflows (activation) build it.
+	const activation = options.activation ?? (mode === 'manual' ? 'manual' : 'activate');
+	const staticData = JSON.parse(JSON.stringify(options.staticData ?? {}));
+	const { node, workflow, additionalData } = setUp({ ...options, staticData });
+	const context = new PollContext(workflow, node, additionalData, mode, activation);
+	const logs = [];
+	const record = (level) => (message) => logs.push(`${level}: ${message}`);
+	Object.defineProperty(context, 'logger', { value: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });
+	const saved = () => JSON.parse(JSON.stringify(workflow.staticData));
+	try {
+		const output = await options.nodeType.poll.call(context);
+		return { output, staticData: saved(), changed: workflow.staticData.__dataChanged === true, logs };
+	} catch (error) {
+		return { output: null, staticData: saved(), changed: workflow.staticData.__dataChanged === true, logs, error };
+	}
+}
+
+module.exports = { runInEngine, listSearchInEngine, pollInEngine, shutdownEngine };

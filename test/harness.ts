@@ -3,13 +3,15 @@ import type { IDataObject, INodeExecutionData, INodeParameters, INodeType, ICred
 
 import { RudderStackApi } from '../credentials/RudderStackApi.credentials';
 import { RudderStack } from '../nodes/RudderStack/RudderStack.node';
-import { listSearchInEngine, runInEngine } from './engine';
+import { RudderStackTrigger } from '../nodes/RudderStackTrigger/RudderStackTrigger.node';
+import { listSearchInEngine, pollInEngine, runInEngine } from './engine';
 
 export const HOST = 'https://api.rudderstack.test';
 export const TOKEN = 'rs_dummy_token_4f1c9d';
 
 const credentialType = new RudderStackApi();
 export const nodeType: INodeType = new RudderStack();
+export const triggerType: INodeType = new RudderStackTrigger();
 
 export interface RunOptions {
 	parameters: INodeParameters;
@@ -57,4 +59,9 @@ export const FAST = { pollInterval: 0.01, retryDelay: 0.01 };
 
 export async function listSearch(method: string, filter?: string, paginationToken?: string) {
 	return await listSearchInEngine({ nodeType, credentialType, credentials: { host: HOST, accessToken: TOKEN } }, method, filter, paginationToken);
+}
+
+/** One poll of the trigger through n8n-core's PollContext; `staticData` as n8n loaded it. */
+export async function pollTrigger(options: { parameters: INodeParameters; credentials: ICredentialDataDecryptedObject; staticData?: IDataObject; mode?: 'trigger' | 'manual' }) {
+	return await pollInEngine({ ...options, nodeType: triggerType, credentialType });
 }

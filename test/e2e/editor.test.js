@@ -73,6 +73,8 @@ it('finds the node in the panel, shows the contract choices, and switches the id
 	await page.getByTestId('node-creator-search-bar').fill('RudderStack');
 	await page.getByTestId('item-iterator-item').filter({ hasText: 'RudderStack' }).first().click();
 	await shot('node-panel-actions');
+	// With the trigger in the package, a workflow without a trigger lists its triggers first and folds the actions.
+	if (!(await page.getByText('Start a sync', { exact: true }).isVisible())) await page.getByText(/^Actions \(\d+\)/).click();
 	await page.getByText('Start a sync', { exact: true }).click();
 	await page.getByTestId('parameter-input-connectionId').waitFor();
 	await shot('node-parameters-retl');
@@ -166,4 +168,21 @@ it('Options offer per resource only the choices that work there', async () => {
 	await shot('options-profiles');
 	assert.deepEqual(onTimeout.choices, ['Fail', 'Return Running']);
 	await onTimeout.pick('Return Running');
+});
+
+it('the trigger: offered as "On sync failed" / "On sync succeeded", with the connection picker and "Fetch Test Event"', async () => {
+	page.once('dialog', (dialog) => dialog.accept()); // "leave without saving?"
+	await page.goto(`${n8n.url}/workflow/new`);
+	await page.getByTestId('canvas-add-button').or(page.getByTestId('node-creator-plus-button')).first().click();
+	await page.getByTestId('node-creator-search-bar').fill('RudderStack');
+	await page.getByTestId('item-iterator-item').filter({ hasText: 'RudderStack' }).first().click();
+	await page.getByText('On sync succeeded').waitFor();
+	await page.getByText('On sync failed').click();
+	await page.getByTestId('parameter-input-connectionId').waitFor();
+	await page.getByTestId('parameter-input-events').getByText('Sync Failed').waitFor();
+	await page.getByText(/Fetch Test Event/i).first().waitFor();
+	await shot('trigger-parameters');
+	await page.getByTestId('resource-locator-connectionId').getByPlaceholder(/Choose/).first().click();
+	await page.getByText('conn_salesforce (source src_warehouse → destination dst_salesforce)').first().waitFor();
+	await shot('trigger-connection-from-list');
 });

@@ -7,7 +7,7 @@ const { it } = require('node:test');
 
 const { REPO } = require('./n8n');
 
-it('the packed tarball holds dist with the node, the credential, the icons and the codex, and no tests', () => {
+it('the packed tarball holds dist with the node, the trigger, the credential, the icons and the codex, and no tests', () => {
 	const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: REPO, encoding: 'utf8' }));
 	const files = pack.files.map((f) => f.path);
 	for (const required of [
@@ -16,6 +16,8 @@ it('the packed tarball holds dist with the node, the credential, the icons and t
 		'README.md',
 		'dist/nodes/RudderStack/RudderStack.node.js',
 		'dist/nodes/RudderStack/RudderStack.node.json',
+		'dist/nodes/RudderStackTrigger/RudderStackTrigger.node.js',
+		'dist/nodes/RudderStackTrigger/RudderStackTrigger.node.json',
 		'dist/credentials/RudderStackApi.credentials.js',
 		'dist/icons/rudderstack.svg',
 		'dist/icons/rudderstack.dark.svg',

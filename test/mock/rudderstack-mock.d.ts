@@ -10,7 +10,9 @@ export interface MockRudderStack {
 	url: string;
 	token: string;
 	requests: MockRequest[];
-	runs: Map<string, Array<{ id: string; targetId: string; startedAt: number }>>;
+	runs: Map<string, Array<{ id: string; targetId: string; startedAt: number; endsAt?: number }>>;
+	end(id: string): void;
+	schedule(id: string, everyMs: number): void;
 	script(id: string, script: object): void;
 	setStorm(storm?: { rate: number; retryAfter: number }): void;
 	reset(): void;
@@ -29,4 +31,5 @@ export declare function createMockRudderStack(options?: {
 	nextForm?: 'page' | 'full';
 	retlOnlyToken?: string;
 	workspace?: object;
+	syncOrder?: 'newestFirst';
 }): MockRudderStack;

@@ -16,6 +16,10 @@
 // page size. Option `nextForm: 'full'` makes `next` carry the caller's whole query instead.
 // `GET /v2/workspace` answers for every valid token. Option `retlOnlyToken`: a second valid token,
 // scoped to Reverse ETL, that RudderStack refuses (403) on `/v2/sources`.
+//
+// `end(id)` ends a connection's running sync now; `schedule(id, everyMs)` starts one every so
+// often, as RudderStack's own schedule does.
+// Option `syncOrder: 'newestFirst'` lists syncs newest first (RudderStack documents no order).
 'use strict';
 
 const http = require('node:http');
@@ -56,11 +60,12 @@ function createMockRudderStack(options = {}) {
 	function viewOf(run, kind) {
 		const now = Date.now();
 		const script = scriptOf(run.targetId);
-		const over = run.stoppedAt !== undefined || now >= run.startedAt + script.runMs;
+		const endsAt = run.endsAt ?? run.startedAt + script.runMs;
+		const over = run.stoppedAt !== undefined || now >= endsAt;
 		const base = {
 			id: run.id,
 			startedAt: new Date(run.startedAt).toISOString(),
-			finishedAt: over ? new Date(Math.min(now, run.stoppedAt ?? run.startedAt + script.runMs)).toISOString() : '0001-01-01T00:00:00Z',
+			finishedAt: over ? new Date(Math.min(now, run.stoppedAt ?? endsAt)).toISOString() : '0001-01-01T00:00:00Z',
 			error: null,
 		};
 		if (kind === 'retl') {
@@ -174,6 +179,7 @@ function createMockRudderStack(options = {}) {
 				.filter((run) => run.startedAt >= after && run.startedAt < before)
 				.map((run) => viewOf(run, 'retl'))
 				.filter((sync) => !status || sync.status === status);
+			if (options.syncOrder === 'newestFirst') syncs.reverse();
 			return send(res, 200, paged(url, 'syncs', syncs));
 		}
 		if (collection === 'retl-connections' && action === 'syncs' && parts.length === 5) {
@@ -205,6 +211,8 @@ function createMockRudderStack(options = {}) {
 		return send(res, 200, view);
 	}
 
+	const schedules = new Set();
+
 	const server = http.createServer((req, res) => {
 		// For a client in another process (the benchmark): how many requests came so far.
 		if (req.url === '/__mock/stats') return send(res, 200, { requests: requests.length });
@@ -234,6 +242,16 @@ function createMockRudderStack(options = {}) {
 		script(id, script) {
 			scripts.set(id, script);
 		},
+		/** Ends the running sync of a connection now, with its scripted outcome. */
+		end(id) {
+			for (const run of running(id)) run.endsAt = Date.now();
+		},
+		/** Starts a sync of the connection every `everyMs` unless one is running, until stop(). */
+		schedule(id, everyMs) {
+			const timer = setInterval(() => running(id).length || startRun('retl', id), everyMs);
+			timer.unref();
+			schedules.add(timer);
+		},
 		setStorm(value) {
 			storm = value;
 		},
@@ -248,6 +266,7 @@ function createMockRudderStack(options = {}) {
 			return this.url;
 		},
 		async stop() {
+			for (const timer of schedules) clearInterval(timer);
 			server.closeAllConnections?.();
 			await new Promise((resolve) => server.close(resolve));
 		},

@@ -2,7 +2,8 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { RudderStackApi } from '../../credentials/RudderStackApi.credentials';
 import { DEFAULTS } from '../../nodes/RudderStack/run/settings';
-import { nodeType } from '../harness';
+import { nodeType, triggerType } from '../harness';
+import packageJson from '../../package.json';
 
 const { description } = nodeType;
 const values = (p?: INodeProperties) => ((p?.options ?? []) as INodePropertyOptions[]).map((o) => o.value);
@@ -39,5 +40,18 @@ describe('the public contract that saved workflows depend on', () => {
 		expect(values(byName.ifAlreadyRunning)).toEqual(['wait', 'attach', 'fail']);
 		for (const [name, value] of Object.entries(DEFAULTS)) expect([name, byName[name].default]).toEqual([name, value]);
 		expect([byName.onTimeout.default, byName.ifAlreadyRunning.default, byName.stopOnCancel.default]).toEqual(['fail', 'wait', false]);
+	});
+
+	it('keeps the trigger\'s names, parameters and values, and registers it in the package', () => {
+		const trigger = triggerType.description;
+		expect([trigger.name, trigger.displayName, trigger.version, trigger.credentials?.[0].name, trigger.polling]).toEqual(['rudderStackTrigger', 'RudderStack Trigger', 1, 'rudderStackApi', true]);
+		const byName = Object.fromEntries(trigger.properties.map((p) => [p.name, p]));
+		expect(byName.connectionId.type).toBe('resourceLocator');
+		expect(byName.connectionId.displayOptions).toBeUndefined();
+		expect(byName.connectionId.modes?.map((m) => [m.name, m.typeOptions?.searchListMethod])).toEqual([['list', 'searchConnections'], ['id', undefined]]);
+		expect(Object.keys(triggerType.methods?.listSearch ?? {})).toEqual(['searchConnections']);
+		expect([byName.events.type, values(byName.events).sort(), byName.events.default]).toEqual(['multiOptions', ['failed', 'succeeded'], ['failed', 'succeeded']]);
+		expect((byName.options.options as INodeProperties[]).map((o) => [o.name, o.displayOptions])).toEqual([['maxFailedRows', undefined]]);
+		expect(packageJson.n8n.nodes).toContain('dist/nodes/RudderStackTrigger/RudderStackTrigger.node.js');
 	});
 });

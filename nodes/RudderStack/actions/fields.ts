@@ -42,6 +42,13 @@ export function targetField(resource: ResourceName): INodeProperties {
 	};
 }
 
+/** The Reverse ETL connection picker without the resource condition, for the trigger (no resource). */
+export function connectionField(description: string): INodeProperties {
+	const field = targetField('retl');
+	delete field.displayOptions;
+	return { ...field, description };
+}
+
 export function runIdField(resource: ResourceName): INodeProperties {
 	const { runIdField: name } = RESOURCES[resource];
 	const isSync = name === 'syncId';
@@ -90,6 +97,16 @@ const requestOptions: INodeProperties[] = [
 		description: 'The first wait before a retry; later waits double, with jitter. A Retry-After from RudderStack takes precedence.',
 	},
 ];
+
+/** What a "succeeded" sync may drop before it counts as failed; the judge in resources.ts applies it. */
+export const maxFailedRowsField: INodeProperties = {
+	displayName: 'Max Failed Rows',
+	name: 'maxFailedRows',
+	type: 'number',
+	default: 0,
+	typeOptions: { minValue: 0, numberPrecision: 0 },
+	description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
+};
 
 const byDisplayName = (a: INodeProperties, b: INodeProperties) => a.displayName.localeCompare(b.displayName);
 
@@ -172,14 +189,7 @@ function waitOptionsOf(resource: ResourceName): INodeProperties {
 	];
 	if (offers.retlOptions) {
 		options.push(
-			{
-				displayName: 'Max Failed Rows',
-				name: 'maxFailedRows',
-				type: 'number',
-				default: 0,
-				typeOptions: { minValue: 0, numberPrecision: 0 },
-				description: 'Fail a sync that "succeeded" but whose failed-row count (metrics.failed.total) is above this number. Leave the option out to accept any count.',
-			},
+			maxFailedRowsField,
 			{
 				displayName: 'Stop Sync on Cancel',
 				name: 'stopOnCancel',

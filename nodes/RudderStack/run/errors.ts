@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 // The ids an item had reached when it failed, so a "Continue On Fail" item can still say which
@@ -25,6 +25,6 @@ export async function settle<T>(work: Promise<T>): Promise<Settled<T>> {
 	}
 }
 
-export function operationError(ctx: IExecuteFunctions, itemIndex: number, message: string, ids: IDataObject = {}, description?: string) {
+export function operationError(ctx: { getNode(): INode }, itemIndex: number, message: string, ids: IDataObject = {}, description?: string) {
 	return withIds(new NodeOperationError(ctx.getNode(), message, { itemIndex, description }), ids);
 }

@@ -27,7 +27,10 @@ export class Deadline {
 	}
 }
 
-export function runIds(job: RunJob, runId?: string): IDataObject {
+/** What names a run: the resource and its target (the trigger has these without an execution). */
+export type RunTarget = Pick<RunJob, 'spec' | 'targetId'>;
+
+export function runIds(job: RunTarget, runId?: string): IDataObject {
 	const ids: IDataObject = { [job.spec.idField]: job.targetId };
 	if (runId) ids[job.spec.runIdField] = runId;
 	return ids;

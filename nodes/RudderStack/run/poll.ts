@@ -2,13 +2,16 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { isObject } from '../json';
 import { failureMessage, pollingSubject, type RunVerdict } from '../resources';
-import { rudderStackRequest } from '../transport/request';
+import { type RequestContext, type RequestPolicy, rudderStackRequest } from '../transport/request';
 import { operationError, settle } from './errors';
-import { type Deadline, type RunJob, runIds } from './job';
+import { type Deadline, type RunJob, type RunTarget, runIds } from './job';
 import { CancelledError, pause } from './pause';
 import { stopRun, stopAfterCancel } from './stop';
 
-export async function fetchRunStatus(job: RunJob, runId: string): Promise<IDataObject> {
+/** Enough to ask for one run's status: an execution's job, or the trigger's poll. */
+export type StatusJob = RunTarget & { ctx: RequestContext; itemIndex: number; settings: { request: RequestPolicy } };
+
+export async function fetchRunStatus(job: StatusJob, runId: string): Promise<IDataObject> {
 	const { spec, targetId } = job;
 	const answer = await rudderStackRequest(job.ctx, { method: 'GET', path: spec.statusPath(targetId, runId) }, job.settings.request);
 	if (!isObject(answer) || typeof answer.status !== 'string') {
@@ -19,7 +22,7 @@ export async function fetchRunStatus(job: RunJob, runId: string): Promise<IDataO
 }
 
 /** The final status object: the ids, `status` and `error` always present, the rest as sent. */
-export function runOutput(job: RunJob, runId: string, status: IDataObject): IDataObject {
+export function runOutput(job: RunTarget, runId: string, status: IDataObject): IDataObject {
 	return { ...runIds(job, runId), ...status, status: status.status, error: status.error ?? null };
 }
 

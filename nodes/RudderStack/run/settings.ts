@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { IfAlreadyRunning, OnTimeout, ResourceSpec } from '../resources';
@@ -32,13 +32,16 @@ export const DEFAULTS = {
 
 const SYNC_TYPES = ['default', 'incremental', 'full'];
 
-function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string): NodeOperationError {
+/** What reading and checking a parameter needs: the node, to name it in the error (execution or poll). */
+type NodeContext = { getNode(): INode };
+
+function invalid(ctx: NodeContext, itemIndex: number, message: string): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), message, { itemIndex });
 }
 
 /** A number option, checked against its bounds, with the field named in the error. */
 function numberOption(
-	ctx: IExecuteFunctions,
+	ctx: NodeContext,
 	itemIndex: number,
 	options: IDataObject,
 	name: string,
@@ -64,7 +67,7 @@ function choice<T extends string>(ctx: IExecuteFunctions, itemIndex: number, nam
 	return value as T;
 }
 
-function requiredId(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, what: string, field: string): string {
+function requiredId(ctx: NodeContext, itemIndex: number, raw: unknown, what: string, field: string): string {
 	const value = typeof raw === 'object' && raw !== null && 'value' in raw ? (raw as IDataObject).value : raw;
 	const id = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
 	if (!id) throw invalid(ctx, itemIndex, `The ${what} is required: "${field}" is empty`);
@@ -73,7 +76,11 @@ function requiredId(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, wha
 }
 
 export function readTargetId(ctx: IExecuteFunctions, spec: ResourceSpec, itemIndex: number): string {
-	const raw = ctx.getNodeParameter(spec.idField, itemIndex, '', { extractValue: true });
+	return checkTargetId(ctx, spec, ctx.getNodeParameter(spec.idField, itemIndex, '', { extractValue: true }), itemIndex);
+}
+
+/** The target id as given (a resource locator's value or a plain string), checked. */
+export function checkTargetId(ctx: NodeContext, spec: ResourceSpec, raw: unknown, itemIndex = 0): string {
 	return requiredId(ctx, itemIndex, raw, spec.idLabel.toLowerCase(), spec.idField);
 }
 
@@ -113,10 +120,7 @@ export function readSettings(
 ): RunSettings {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const { offers } = spec;
-	const maxFailedRows =
-		options.maxFailedRows === undefined || options.maxFailedRows === '' || options.maxFailedRows === null
-			? undefined
-			: numberOption(ctx, itemIndex, options, 'maxFailedRows', 0, { min: 0, integer: true });
+	const maxFailedRows = readMaxFailedRows(ctx, options, itemIndex);
 	return {
 		pollIntervalMs: numberOption(ctx, itemIndex, options, 'pollInterval', DEFAULTS.pollInterval, { min: 0, exclusive: true }) * 1000,
 		timeoutMs: numberOption(ctx, itemIndex, options, 'timeout', DEFAULTS.timeout, { min: 0 }) * 1000,
@@ -132,6 +136,13 @@ export function readSettings(
 			pacer: shared.pacer,
 		},
 	};
+}
+
+/** Option "maxFailedRows": undefined (any count is accepted) unless set. */
+export function readMaxFailedRows(ctx: NodeContext, options: IDataObject, itemIndex = 0): number | undefined {
+	const raw = options.maxFailedRows;
+	if (raw === undefined || raw === '' || raw === null) return undefined;
+	return numberOption(ctx, itemIndex, options, 'maxFailedRows', 0, { min: 0, integer: true });
 }
 
 /**
