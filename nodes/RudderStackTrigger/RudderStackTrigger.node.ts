@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { connectionField, maxFailedRowsField } from '../RudderStack/actions/fields';
 import { searchConnections } from '../RudderStack/methods/listSearch';
+import { checkAccessToken } from '../RudderStack/transport/credentialCheck';
 import { EVENTS } from './events';
 import { pollSyncs } from './poll';
 
@@ -19,7 +20,7 @@ export class RudderStackTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'rudderStackApi', required: true }],
+		credentials: [{ name: 'rudderStackApi', required: true, testedBy: 'rudderStackApiTest' }],
 		properties: [
 			connectionField('The Reverse ETL connection to watch. Every sync of it that ends starts the workflow once, whether RudderStack\'s schedule, the dashboard or a workflow started it.'),
 			{
@@ -48,7 +49,8 @@ export class RudderStackTrigger implements INodeType {
 		],
 	};
 
-	methods = { listSearch: { searchConnections } };
+	// The same credential test as the RudderStack node: n8n may run it from either node.
+	methods = { listSearch: { searchConnections }, credentialTest: { rudderStackApiTest: checkAccessToken } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		return await pollSyncs(this);
