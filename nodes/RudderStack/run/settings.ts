@@ -38,7 +38,7 @@ function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string): No
 }
 
 /** A number option, checked against its bounds, with the field named in the error. */
-function numberOption(
+export function numberOption(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	options: IDataObject,
