@@ -2,6 +2,7 @@
 import type { IDataObject, INodeExecutionData, INodeParameters, INodeType, ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { RudderStackApi } from '../credentials/RudderStackApi.credentials';
+import { RudderStackDataPlaneApi } from '../credentials/RudderStackDataPlaneApi.credentials';
 import { RudderStack } from '../nodes/RudderStack/RudderStack.node';
 import { listSearchInEngine, runInEngine } from './engine';
 
@@ -57,4 +58,13 @@ export const FAST = { pollInterval: 0.01, retryDelay: 0.01 };
 
 export async function listSearch(method: string, filter?: string, paginationToken?: string) {
 	return await listSearchInEngine({ nodeType, credentialType, credentials: { host: HOST, accessToken: TOKEN } }, method, filter, paginationToken);
+}
+
+const dataPlaneCredentialType = new RudderStackDataPlaneApi();
+export const WRITE_KEY = 'wk_dummy_write_key_7e2b';
+
+/** The Event resource: the node with the data-plane credential, as a workflow would hold it. */
+export async function runEvents(options: RunOptions & { dataPlaneUrl?: string; writeKey?: string }): Promise<RunResult> {
+	const credentials = options.credentials ?? { dataPlaneUrl: options.dataPlaneUrl ?? '', writeKey: options.writeKey ?? WRITE_KEY };
+	return await runInEngine({ ...options, nodeType, credentialType: dataPlaneCredentialType, credentials });
 }
