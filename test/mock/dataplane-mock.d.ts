@@ -22,4 +22,4 @@ export interface MockDataPlane {
 
 export declare const MAX_REQUEST_BYTES: number;
 export declare const MAX_EVENT_BYTES: number;
-export declare function createMockDataPlane(options?: { writeKey?: string; faults?: object[]; eventsPerMinute?: number; keepEvents?: boolean }): MockDataPlane;
+export declare function createMockDataPlane(options?: { writeKey?: string; faults?: object[]; eventsPerMinute?: number; keepEvents?: boolean; latencyMs?: number }): MockDataPlane;

@@ -5,7 +5,8 @@
 // batch or an event without userId and anonymousId, 429 "Max Requests Limit reached".
 //
 // Faults are used once each, in order, by the next requests: { status, body, retryAfter },
-// { reset: true }, { delayMs }. `eventsPerMinute` caps accepted events as RudderStack's free plan does.
+// { reset: true }, { delayMs }. `eventsPerMinute` caps accepted events as RudderStack's free plan does;
+// `latencyMs` delays every answer, as a data plane across the internet does.
 'use strict';
 
 const http = require('node:http');
@@ -19,6 +20,8 @@ function createMockDataPlane(options = {}) {
 	const faults = [...(options.faults ?? [])];
 	let eventsPerMinute = options.eventsPerMinute;
 	const keepEvents = options.keepEvents !== false;
+	// A round trip as a data plane on the internet has it; 0 answers as fast as loopback allows.
+	const latencyMs = options.latencyMs ?? 0;
 	const requests = [];
 	const events = [];
 	const acceptedAt = [];
@@ -44,6 +47,7 @@ function createMockDataPlane(options = {}) {
 		const key = writeKeyOf(req);
 		if (key === undefined || key === '') return send(res, 401, 'Failed to read writeKey from header');
 		if (key !== writeKey) return send(res, 401, 'Invalid Write Key');
+		if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 		const fault = faults.shift();
 		if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
 		if (fault?.reset) return req.socket.destroy();
@@ -77,7 +81,7 @@ function createMockDataPlane(options = {}) {
 	const server = http.createServer((req, res) => {
 		if (req.url === '/__mock/stats') {
 			res.writeHead(200, { 'Content-Type': 'application/json' });
-			return res.end(JSON.stringify({ requests: requests.length, events: eventCount, maxRequestBytes: Math.max(0, ...requests.map((r) => r.bytes)) }));
+			return res.end(JSON.stringify({ requests: requests.length, events: eventCount, bytes: requests.reduce((sum, r) => sum + r.bytes, 0), maxRequestBytes: requests.reduce((max, r) => Math.max(max, r.bytes), 0) }));
 		}
 		const chunks = [];
 		req.on('data', (chunk) => chunks.push(chunk));
@@ -123,6 +127,6 @@ module.exports = { createMockDataPlane, MAX_REQUEST_BYTES, MAX_EVENT_BYTES };
 
 if (require.main === module) {
 	const port = Number(process.argv[2] ?? 4020); // 0 picks a free port
-	const mock = createMockDataPlane({ writeKey: process.env.MOCK_WRITE_KEY, keepEvents: process.env.MOCK_KEEP_EVENTS !== 'false' });
+	const mock = createMockDataPlane({ writeKey: process.env.MOCK_WRITE_KEY, keepEvents: process.env.MOCK_KEEP_EVENTS !== 'false', latencyMs: Number(process.env.MOCK_LATENCY_MS ?? 0) });
 	mock.start(port).then((url) => console.log(`mock RudderStack data plane on ${url}, write key ${mock.writeKey}`));
 }

@@ -20,8 +20,32 @@ function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string): No
 	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { itemIndex });
 }
 
-function text(ctx: IExecuteFunctions, name: string, itemIndex: number, from?: IDataObject): string {
-	const raw = from ? from[name] : ctx.getNodeParameter(name, itemIndex, '');
+/** A parameter anywhere inside which an expression sits differs per item; any other is the same for all. */
+function hasExpression(value: unknown): boolean {
+	if (typeof value === 'string') return value.startsWith('=');
+	if (Array.isArray(value)) return value.some(hasExpression);
+	return isObject(value) && Object.values(value).some(hasExpression);
+}
+
+export type ParameterReader = (name: string, itemIndex: number, fallback: unknown) => unknown;
+
+/**
+ * getNodeParameter, but a parameter without an expression is read once for the whole step:
+ * thousands of items would otherwise pay n8n's copy and resolution of the same value each time.
+ */
+export function parameterReader(ctx: IExecuteFunctions): ParameterReader {
+	const fixed = new Map<string, unknown>();
+	const parameters = ctx.getNode().parameters;
+	return (name, itemIndex, fallback) => {
+		if (fixed.has(name)) return fixed.get(name);
+		const value = ctx.getNodeParameter(name, itemIndex, fallback as never);
+		if (!hasExpression(parameters[name])) fixed.set(name, value);
+		return value;
+	};
+}
+
+function text(ctx: IExecuteFunctions, read: ParameterReader, name: string, itemIndex: number, from?: IDataObject): string {
+	const raw = from ? from[name] : read(name, itemIndex, '');
 	if (raw === undefined || raw === null) return '';
 	if (typeof raw === 'number') return String(raw);
 	if (typeof raw !== 'string') throw invalid(ctx, itemIndex, `"${name}" must be text; got ${JSON.stringify(raw)}`);
@@ -66,24 +90,24 @@ function derivedMessageId(ctx: IExecuteFunctions, itemIndex: number, event: IDat
 }
 
 /** Reads and checks one item; throws (before anything is sent) on bad input, naming the item. */
-export function buildEvent(ctx: IExecuteFunctions, type: EventType, itemIndex: number): BuiltEvent {
+export function buildEvent(ctx: IExecuteFunctions, read: ParameterReader, type: EventType, itemIndex: number): BuiltEvent {
 	const spec = EVENT_TYPES[type];
-	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const options = read('options', itemIndex, {}) as IDataObject;
 	const event: IDataObject = { type };
-	const userId = text(ctx, 'userId', itemIndex);
-	const anonymousId = text(ctx, 'anonymousId', itemIndex);
+	const userId = text(ctx, read, 'userId', itemIndex);
+	const anonymousId = text(ctx, read, 'anonymousId', itemIndex);
 	if (spec.userIdRequired && !userId) throw invalid(ctx, itemIndex, `${spec.label} needs a User ID (the new identity)`);
 	if (!userId && !anonymousId) throw invalid(ctx, itemIndex, 'the event has neither a User ID nor an Anonymous ID; RudderStack needs one of them');
 	if (userId) event.userId = userId;
 	if (anonymousId) event.anonymousId = anonymousId;
 
 	if (spec.nameField) {
-		const name = text(ctx, spec.nameField.name, itemIndex);
+		const name = text(ctx, read, spec.nameField.name, itemIndex);
 		if (spec.nameField.required && !name) throw invalid(ctx, itemIndex, `the event name ("${spec.nameField.name}") is empty`);
 		if (name) event[spec.nameField.name] = name;
 	}
 	if (spec.idField) {
-		const id = text(ctx, spec.idField, itemIndex);
+		const id = text(ctx, read, spec.idField, itemIndex);
 		if (!id) throw invalid(ctx, itemIndex, `"${spec.idField}" is empty`);
 		event[spec.idField] = id;
 	}
@@ -91,7 +115,7 @@ export function buildEvent(ctx: IExecuteFunctions, type: EventType, itemIndex: n
 	const context: IDataObject = { ...objectOf(ctx, itemIndex, 'context', options.context, options.contextPairs), library: LIBRARY };
 	if (spec.dataField) {
 		const pairsName = spec.dataField === 'properties' ? 'propertyPairs' : 'traitPairs';
-		const data = objectOf(ctx, itemIndex, spec.dataField, ctx.getNodeParameter(spec.dataField, itemIndex, {}), ctx.getNodeParameter(pairsName, itemIndex, {}));
+		const data = objectOf(ctx, itemIndex, spec.dataField, read(spec.dataField, itemIndex, {}), read(pairsName, itemIndex, {}));
 		if (spec.traitsInContext) context.traits = { ...(isObject(context.traits) ? context.traits : {}), ...data };
 		else event[spec.dataField] = data;
 	}
@@ -99,13 +123,13 @@ export function buildEvent(ctx: IExecuteFunctions, type: EventType, itemIndex: n
 	if (options.integrations !== undefined && options.integrations !== '') {
 		event.integrations = objectOf(ctx, itemIndex, 'integrations', options.integrations, undefined);
 	}
-	const timestamp = text(ctx, 'timestamp', itemIndex, options);
+	const timestamp = text(ctx, read, 'timestamp', itemIndex, options);
 	if (timestamp) {
 		const at = Date.parse(timestamp);
 		if (Number.isNaN(at)) throw invalid(ctx, itemIndex, `"timestamp" is not a date: ${timestamp}`);
 		event.timestamp = new Date(at).toISOString();
 	}
-	const messageId = text(ctx, 'messageId', itemIndex, options) || derivedMessageId(ctx, itemIndex, event);
+	const messageId = text(ctx, read, 'messageId', itemIndex, options) || derivedMessageId(ctx, itemIndex, event);
 	event.messageId = messageId;
 
 	const json = JSON.stringify(event);
