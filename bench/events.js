@@ -128,7 +128,60 @@ async function eventsBench({ short = false } = {}) {
 			['  heap growth: node / per item (MB)', `${fmt(pick(node, 'heapMb'))} / ${fmt(pick(perItem, 'heapMb'))}`, '', 'live heap at its peak (full GC every 200 ms); goal ≤ 50'],
 		);
 	}
+	if (!short) rows.push(...(await realN8nEvents(count, '2.41.0')));
 	return rows;
+}
+
+/**
+ * The same comparison in a real n8n, with n8n's own HTTP Request node as users build it by hand
+ * (Basic auth with the write key, one POST /v1/track per item, its default batching), against
+ * the node; the figure is each node's execution time in n8n's run data.
+ */
+async function realN8nEvents(count, version) {
+	const { N8n, PORT_BASE } = require('../test/e2e/n8n');
+	const { DATA_PLANE_CREDENTIAL, rudderStack, workflow } = require('../test/e2e/workflows');
+	const dataPlane = await spawnDataPlane(0);
+	const n8n = new N8n(version, { port: PORT_BASE + 74 });
+	n8n.installPackage();
+	await n8n.importCredential({ ...DATA_PLANE_CREDENTIAL, type: 'rudderStackDataPlaneApi', data: { dataPlaneUrl: dataPlane.url, writeKey: WRITE_KEY } });
+	await n8n.importCredential({ id: 'benchBasicAuth', name: 'Write key as Basic auth', type: 'httpBasicAuth', data: { user: WRITE_KEY, password: '' } });
+	const generate = { id: 'items', name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0], parameters: { jsCode: `return Array.from({ length: ${count} }, (_, i) => ({ json: { contactId: 'contact_' + i, stage: i % 3 ? 'won' : 'lost', amount: (i * 37) % 5000 } }));` } };
+	const viaNode = workflow('benchEventsNode', 'Benchmark: events through the node', [generate, rudderStack('Send', { resource: 'event', operation: 'track', ...FIELDS }, [400, 0], { credentials: { rudderStackDataPlaneApi: DATA_PLANE_CREDENTIAL } })]);
+	const httpRequest = {
+		id: 'http',
+		name: 'Send',
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position: [400, 0],
+		parameters: {
+			method: 'POST',
+			url: `${dataPlane.url}/v1/track`,
+			authentication: 'genericCredentialType',
+			genericAuthType: 'httpBasicAuth',
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: '={{ JSON.stringify({ userId: $json.contactId, event: "Deal " + $json.stage, properties: { amount: $json.amount, currency: "EUR" } }) }}',
+			options: {},
+		},
+		credentials: { httpBasicAuth: { id: 'benchBasicAuth', name: 'Write key as Basic auth' } },
+	};
+	const viaHttp = workflow('benchEventsHttp', 'Benchmark: events through HTTP Request', [generate, httpRequest]);
+	await n8n.importWorkflows([viaNode, viaHttp]);
+	const run = async (wf) => {
+		const before = await dataPlane.stats();
+		const result = await n8n.execute(wf.id);
+		if (!result.ok) throw new Error(`${wf.name} failed in n8n ${version}: ${result.error?.message ?? result.stderr.slice(-500)}`);
+		const after = await dataPlane.stats();
+		return { ms: result.resultData.runData.Send[0].executionTime, requests: after.requests - before.requests, events: after.events - before.events };
+	};
+	const node = await run(viaNode);
+	const http = await run(viaHttp);
+	dataPlane.stop();
+	return [
+		[`${count} track events in a real n8n ${version}: node (s)`, fmt(node.ms / 1000), `${node.requests} requests, ${node.events} events`, "the node's execution time in n8n's run data"],
+		['  n8n HTTP Request node, one per item (s)', fmt(http.ms / 1000), `${http.requests} requests, ${http.events} events`, 'Basic auth with the write key, POST /v1/track, its defaults'],
+		['  speed-up', `${fmt(http.ms / node.ms)}×`, '', 'goal ≥ 20×'],
+	];
 }
 
 function printTable(title, rows) {

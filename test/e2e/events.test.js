@@ -8,6 +8,7 @@ const { after, before, describe, it } = require('node:test');
 const { createMockDataPlane } = require('../mock/dataplane-mock');
 const { N8n, nodeItems, ownerSession, PORT_BASE } = require('./n8n');
 const { DATA_PLANE_CREDENTIAL, rudderStack, workflow } = require('./workflows');
+const { SAMPLES } = require('../../scripts/playground');
 
 const VERSION = process.env.N8N_EVENTS_VERSION ?? '2.41.0';
 const WRITE_KEY = 'e2e-write-key-5d1a';
@@ -45,7 +46,7 @@ describe(`Event resource in n8n ${VERSION}`, () => {
 		await n8n.importCredential({ ...DATA_PLANE_CREDENTIAL, type: 'rudderStackDataPlaneApi', data: { dataPlaneUrl: mock.url, writeKey: WRITE_KEY } });
 		// Continue On Fail: the last item has no user and must become an error item, the rest sent.
 		crmTrack.nodes.find((node) => node.name === 'Send events').onError = 'continueRegularOutput';
-		await n8n.importWorkflows([crmTrack]);
+		await n8n.importWorkflows([crmTrack, ...SAMPLES.filter((sample) => sample.id === 'sampleCrmTrack')]);
 	});
 	after(async () => {
 		await n8n?.stop();
@@ -71,6 +72,20 @@ describe(`Event resource in n8n ${VERSION}`, () => {
 		assert.equal(mock.requests[0].headers.authorization, `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`);
 		assert.ok(!JSON.stringify(result.run ?? {}).includes(WRITE_KEY), 'the write key leaked into the run data');
 		assert.ok(!result.stdout.includes(WRITE_KEY) && !result.stderr.includes(WRITE_KEY), 'the write key leaked into the log');
+	});
+
+	it('the playground sample "send a CRM change as a track event" works as saved', async () => {
+		mock.reset();
+		const result = await n8n.execute('sampleCrmTrack');
+		assert.ok(result.ok, result.stdout);
+		assert.deepEqual(nodeItems(result.resultData, 'Track deal change').map((i) => i.accepted), [true, true]);
+		assert.deepEqual(
+			mock.events.map((e) => [e.userId, e.event, e.properties.dealId, e.timestamp]),
+			[
+				['contact_17', 'Deal Won', 'deal_4711', '2026-12-01T09:30:00.000Z'],
+				['contact_23', 'Deal Lost', 'deal_4712', '2026-12-01T10:05:00.000Z'],
+			],
+		);
 	});
 
 	it('the credential test: OK for the right key, a clear failure for a wrong one, no event stored', async () => {
