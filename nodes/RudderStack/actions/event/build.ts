@@ -68,7 +68,7 @@ function objectOf(ctx: IExecuteFunctions, itemIndex: number, name: string, raw: 
 	} else if (raw === undefined || raw === null) value = {};
 	if (!isObject(value)) throw invalid(ctx, itemIndex, `"${name}" must be a JSON object such as {"plan": "pro"}; got ${JSON.stringify(value)?.slice(0, 80)}`);
 	const list = isObject(pairs) && Array.isArray(pairs.pair) ? (pairs.pair as IDataObject[]) : [];
-	const merged: IDataObject = { ...value };
+	const merged: IDataObject = { ...(value as IDataObject) };
 	for (const { key, value: pairValue } of list) {
 		const field = typeof key === 'string' ? key.trim() : '';
 		if (field) merged[field] = pairValue as IDataObject[string];
