@@ -11,6 +11,8 @@
 
 const http = require('node:http');
 
+const { serverControls } = require('./serve');
+
 const MAX_REQUEST_BYTES = 4000 * 1024;
 const MAX_EVENT_BYTES = 32 * 1024;
 const CALLS = ['batch', 'track', 'identify', 'page', 'screen', 'group', 'alias'];
@@ -111,15 +113,7 @@ function createMockDataPlane(options = {}) {
 			faults.length = 0;
 			eventCount = 0;
 		},
-		async start(port = 0, host = '127.0.0.1') {
-			await new Promise((resolve) => server.listen(port, host, resolve));
-			this.url = `http://${host}:${server.address().port}`;
-			return this.url;
-		},
-		async stop() {
-			server.closeAllConnections?.();
-			await new Promise((resolve) => server.close(resolve));
-		},
+		...serverControls(server),
 	};
 }
 

@@ -5,7 +5,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { isObject } from '../../json';
 import { version } from '../../../../package.json';
-import { EVENT_TYPES, type EventType, MAX_EVENT_BYTES } from './events';
+import { EVENT_TYPES, type EventType, MAX_EVENT_BYTES, PAIRS_OF } from './events';
 
 /** One item's event, serialized once: its size is checked on this text and the batch is built from it. */
 export interface BuiltEvent {
@@ -112,10 +112,9 @@ export function buildEvent(ctx: IExecuteFunctions, read: ParameterReader, type: 
 		event[spec.idField] = id;
 	}
 
-	const context: IDataObject = { ...objectOf(ctx, itemIndex, 'context', options.context, options.contextPairs), library: LIBRARY };
+	const context: IDataObject = { ...objectOf(ctx, itemIndex, 'context', options.context, options[PAIRS_OF.context]), library: LIBRARY };
 	if (spec.dataField) {
-		const pairsName = spec.dataField === 'properties' ? 'propertyPairs' : 'traitPairs';
-		const data = objectOf(ctx, itemIndex, spec.dataField, read(spec.dataField, itemIndex, {}), read(pairsName, itemIndex, {}));
+		const data = objectOf(ctx, itemIndex, spec.dataField, read(spec.dataField, itemIndex, {}), read(PAIRS_OF[spec.dataField], itemIndex, {}));
 		if (spec.traitsInContext) context.traits = { ...(isObject(context.traits) ? context.traits : {}), ...data };
 		else event[spec.dataField] = data;
 	}

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { waitOptions } from '../fields';
-import { EVENT_TYPE_NAMES, EVENT_TYPES, type EventType, typesWith } from './events';
+import { type DataField, EVENT_TYPE_NAMES, EVENT_TYPES, type EventType, PAIRS_OF, typesWith } from './events';
 
 const forTypes = (types: EventType[]) => ({ show: { resource: ['event'], operation: types } });
 
@@ -26,6 +26,15 @@ function pairs(name: string, label: string, item: string): INodeProperties {
 			},
 		],
 	};
+}
+
+/** The free-form object of an event: JSON, and key/value pairs merged over it. */
+function dataFields(name: DataField, label: string, item: string): INodeProperties[] {
+	const displayOptions = forTypes(typesWith((spec) => spec.dataField === name));
+	return [
+		{ displayName: `${label} (JSON)`, name, type: 'json', default: '{}', displayOptions, description: 'A JSON object, or an expression that returns an object' },
+		{ ...pairs(PAIRS_OF[name], label, item), displayOptions },
+	];
 }
 
 const nameFieldTypes = (name: 'event' | 'name') => typesWith((spec) => spec.nameField?.name === name);
@@ -102,24 +111,8 @@ export const eventProperties: INodeProperties[] = [
 		displayOptions: forTypes(typesWith((spec) => spec.idField === 'previousId')),
 		description: 'The identity to merge into the User ID: a previous user ID or an anonymous ID',
 	},
-	{
-		displayName: 'Properties (JSON)',
-		name: 'properties',
-		type: 'json',
-		default: '{}',
-		displayOptions: forTypes(typesWith((spec) => spec.dataField === 'properties')),
-		description: 'A JSON object, or an expression that returns an object',
-	},
-	{ ...pairs('propertyPairs', 'Properties', 'Property'), displayOptions: forTypes(typesWith((spec) => spec.dataField === 'properties')) },
-	{
-		displayName: 'Traits (JSON)',
-		name: 'traits',
-		type: 'json',
-		default: '{}',
-		displayOptions: forTypes(typesWith((spec) => spec.dataField === 'traits')),
-		description: 'A JSON object, or an expression that returns an object',
-	},
-	{ ...pairs('traitPairs', 'Traits', 'Trait'), displayOptions: forTypes(typesWith((spec) => spec.dataField === 'traits')) },
+	...dataFields('properties', 'Properties', 'Property'),
+	...dataFields('traits', 'Traits', 'Trait'),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -135,7 +128,7 @@ export const eventProperties: INodeProperties[] = [
 				default: '{}',
 				description: 'Extra context, such as {"ip": "1.2.3.4", "locale": "en-US"}; the node adds context.library',
 			},
-			pairs('contextPairs', 'Context', 'Context Field'),
+			pairs(PAIRS_OF.context, 'Context', 'Context Field'),
 			{
 				displayName: 'Integrations',
 				name: 'integrations',

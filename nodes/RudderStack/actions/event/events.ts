@@ -4,6 +4,11 @@
  */
 export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
 
+export type DataField = 'properties' | 'traits';
+
+/** The key/value-pairs parameter that goes with each JSON object (and with the context option). */
+export const PAIRS_OF = { properties: 'propertyPairs', traits: 'traitPairs', context: 'contextPairs' } as const;
+
 export interface EventSpec {
 	label: string;
 	/** What the editor calls the action. */
@@ -14,7 +19,7 @@ export interface EventSpec {
 	/** The id a call of this type must carry besides the user (group, alias). */
 	idField?: 'groupId' | 'previousId';
 	/** The free-form object: `properties`, or `traits`. */
-	dataField: 'properties' | 'traits' | undefined;
+	dataField: DataField | undefined;
 	/** Where `traits` go in the payload: identify puts them in context.traits, as RudderStack's HTTP API does. */
 	traitsInContext?: boolean;
 	/** Alias names the new user: userId is required, an anonymousId does not do. */
