@@ -10,6 +10,7 @@ const path = require('node:path');
 
 const { runInEngine, shutdownEngine } = require('../test/engine');
 const { createMockRudderStack } = require('../test/mock/rudderstack-mock');
+const { eventsBench, printTable } = require('./events');
 
 const DIST = path.join(__dirname, '../dist');
 const { RudderStack } = require(path.join(DIST, 'nodes/RudderStack/RudderStack.node.js'));
@@ -307,6 +308,7 @@ async function perPollGrowth() {
 
 async function main() {
 	if (!global.gc) throw new Error('Run the benchmark with node --expose-gc (npm run bench does)');
+	if (process.argv.includes('--events')) return await eventsSection();
 	const mock = createMockRudderStack({ token: TOKEN });
 	await mock.start();
 	const ids = Array.from({ length: CFG.items }, (_, i) => `c${i}`);
@@ -355,6 +357,12 @@ async function main() {
 	console.log(line(['figure', 'median', 'spread', 'setting / goal']));
 	console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 	for (const row of rows) console.log(line(row));
+	await eventsSection();
+}
+
+/** The Event resource's figures, in a table of their own (bench/events.js). */
+async function eventsSection() {
+	printTable(`Event resource: batched /v1/batch against one request per item${SHORT ? ' (short)' : ''}`, await eventsBench({ short: SHORT }));
 	shutdownEngine();
 }
 

@@ -5,13 +5,15 @@
 const path = require('node:path');
 const os = require('node:os');
 
+const { createMockDataPlane } = require('../test/mock/dataplane-mock');
 const { createMockRudderStack } = require('../test/mock/rudderstack-mock');
 const { N8n, ownerSession } = require('../test/e2e/n8n');
-const { CREDENTIAL, locator, rudderStack, workflow } = require('../test/e2e/workflows');
+const { CREDENTIAL, DATA_PLANE_CREDENTIAL, locator, rudderStack, workflow } = require('../test/e2e/workflows');
 
 const N8N_VERSION = process.env.N8N_VERSION ?? '2.41.0';
 const PORT = Number(process.env.N8N_PORT ?? 5678);
 const MOCK_PORT = Number(process.env.MOCK_RUDDERSTACK_PORT ?? 4010);
+const MOCK_DATA_PLANE_PORT = Number(process.env.MOCK_DATA_PLANE_PORT ?? 4020);
 
 // A connection of the mock that RudderStack's "schedule" runs every few minutes, and that fails.
 const NIGHTLY = 'conn_nightly_salesforce';
@@ -61,6 +63,24 @@ const SAMPLES = [
 		rudderStack('Start sync', { resource: 'retl', operation: 'start', connectionId: locator('conn_hubspot'), waitForCompletion: false }, [200, 0]),
 		rudderStack('Wait for it', { resource: 'retl', operation: 'wait', connectionId: locator('={{ $json.connectionId }}'), syncId: '={{ $json.syncId }}', options: { pollInterval: 1 } }, [450, 0]),
 	]),
+	workflow('sampleCrmTrack', 'Sample: send a CRM change as a track event', [
+		rudderStack(
+			'Track deal change',
+			{
+				resource: 'event',
+				operation: 'track',
+				userId: '={{ $json.contactId }}',
+				event: '={{ "Deal " + $json.stage }}',
+				properties: '={{ { dealId: $json.dealId, amount: $json.amount, currency: $json.currency } }}',
+				options: { timestamp: '={{ $json.changedAt }}' },
+			},
+			[450, 0],
+			{ credentials: { rudderStackDataPlaneApi: DATA_PLANE_CREDENTIAL } },
+		),
+	], [
+		{ contactId: 'contact_17', dealId: 'deal_4711', stage: 'Won', amount: 12000, currency: 'EUR', changedAt: '2026-12-01T09:30:00Z' },
+		{ contactId: 'contact_23', dealId: 'deal_4712', stage: 'Lost', amount: 800, currency: 'EUR', changedAt: '2026-12-01T10:05:00Z' },
+	]),
 ];
 
 async function main() {
@@ -78,10 +98,16 @@ async function main() {
 		token = mock.token;
 	}
 
+	// The data plane: a mock, or yours with RUDDERSTACK_DATA_PLANE_URL and RUDDERSTACK_WRITE_KEY.
+	const realWriteKey = process.env.RUDDERSTACK_WRITE_KEY;
+	const dataPlaneMock = realWriteKey ? undefined : createMockDataPlane({ writeKey: 'playground-write-key' });
+	const dataPlaneUrl = realWriteKey ? process.env.RUDDERSTACK_DATA_PLANE_URL : await dataPlaneMock.start(MOCK_DATA_PLANE_PORT);
+
 	const cache = process.env.N8N_RUNTIME_CACHE ?? path.join(os.homedir(), '.cache/n8n-nodes-rudderstack');
 	const n8n = new N8n(N8N_VERSION, { userFolder: path.join(cache, 'playground'), port: PORT });
 	n8n.installPackage();
 	await n8n.importCredential({ ...CREDENTIAL, name: realToken ? 'RudderStack' : CREDENTIAL.name, type: 'rudderStackApi', data: { host, accessToken: token } });
+	await n8n.importCredential({ ...DATA_PLANE_CREDENTIAL, name: realWriteKey ? 'RudderStack Data Plane' : DATA_PLANE_CREDENTIAL.name, type: 'rudderStackDataPlaneApi', data: { dataPlaneUrl, writeKey: realWriteKey ?? dataPlaneMock.writeKey } });
 	await n8n.importWorkflows(realToken ? SAMPLES : [...SAMPLES, WHEN_SYNC_FAILS]);
 	// Active from the start, so that its executions appear as the mock's sync fails.
 	if (!realToken) await n8n.cli(['publish:workflow', `--id=${WHEN_SYNC_FAILS.id}`]);
@@ -92,6 +118,7 @@ async function main() {
 		process.stdout.write('\nStopping n8n and the mock RudderStack…\n');
 		await n8n.stop();
 		await mock?.stop();
+		await dataPlaneMock?.stop();
 		process.exit(0);
 	};
 	process.on('SIGINT', stop);
@@ -103,13 +130,18 @@ async function main() {
 
   RudderStack: ${realToken ? `the real API at ${host}` : `a mock at ${host} (connections conn_salesforce, conn_hubspot; Profiles project prof_customer360;
                any id containing "fail" fails). Set RUDDERSTACK_ACCESS_TOKEN (and RUDDERSTACK_HOST) to use your workspace`}
+  Data plane:  ${realWriteKey ? `yours at ${dataPlaneUrl}` : `a mock at ${dataPlaneUrl} (events it accepted: ${dataPlaneUrl}/__mock/stats). Set RUDDERSTACK_DATA_PLANE_URL and RUDDERSTACK_WRITE_KEY to use yours`}
   Workflows:   ${[...SAMPLES, ...(realToken ? [] : [WHEN_SYNC_FAILS])].map((s) => s.name).join('\n               ')}${realToken ? '' : `
                (active: ${NIGHTLY} syncs every ${NIGHTLY_EVERY_MS / 60_000} minutes and fails; each failure starts one execution)`}
 
   Ctrl-C stops everything.`);
 }
 
-main().catch((error) => {
-	console.error(error);
-	process.exit(1);
-});
+module.exports = { SAMPLES };
+
+if (require.main === module) {
+	main().catch((error) => {
+		console.error(error);
+		process.exit(1);
+	});
+}

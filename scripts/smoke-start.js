@@ -14,12 +14,16 @@ const PORT = Number(process.env.SMOKE_N8N_PORT ?? 5690);
 const MOCK_PORT = Number(process.env.SMOKE_MOCK_PORT ?? 4090);
 // A cold start installs the dev dependencies and an n8n runtime first.
 const READY_WITHIN_MS = 25 * 60_000;
-const MANUAL_SAMPLES = ['sampleProfilesRetl', 'sampleThreeSyncs', 'sampleFireAndWait'];
+const MOCK_DATA_PLANE_PORT = Number(process.env.SMOKE_DATA_PLANE_PORT ?? 4091);
+// The samples a user runs with "Execute workflow" (the others are active triggers).
+const MANUAL_SAMPLES = require('./playground')
+	.SAMPLES.filter((sample) => sample.nodes.some((node) => node.type === 'n8n-nodes-base.manualTrigger'))
+	.map((sample) => sample.id);
 
 function startPlayground() {
 	const child = spawn('npm', ['start'], {
 		cwd: REPO,
-		env: { ...process.env, N8N_PORT: String(PORT), MOCK_RUDDERSTACK_PORT: String(MOCK_PORT) },
+		env: { ...process.env, N8N_PORT: String(PORT), MOCK_RUDDERSTACK_PORT: String(MOCK_PORT), MOCK_DATA_PLANE_PORT: String(MOCK_DATA_PLANE_PORT) },
 		stdio: ['ignore', 'pipe', 'pipe'],
 		detached: true,
 	});

@@ -2,6 +2,7 @@
 import type { IDataObject, INodeExecutionData, INodeParameters, INodeType, ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { RudderStackApi } from '../credentials/RudderStackApi.credentials';
+import { RudderStackDataPlaneApi } from '../credentials/RudderStackDataPlaneApi.credentials';
 import { RudderStack } from '../nodes/RudderStack/RudderStack.node';
 import { RudderStackTrigger } from '../nodes/RudderStackTrigger/RudderStackTrigger.node';
 import { listSearchInEngine, pollInEngine, runInEngine } from './engine';
@@ -64,4 +65,13 @@ export async function listSearch(method: string, filter?: string, paginationToke
 /** One poll of the trigger through n8n-core's PollContext; `staticData` as n8n loaded it. */
 export async function pollTrigger(options: { parameters: INodeParameters; credentials: ICredentialDataDecryptedObject; staticData?: IDataObject; mode?: 'trigger' | 'manual' }) {
 	return await pollInEngine({ ...options, nodeType: triggerType, credentialType });
+}
+
+const dataPlaneCredentialType = new RudderStackDataPlaneApi();
+export const WRITE_KEY = 'wk_dummy_write_key_7e2b';
+
+/** The Event resource: the node with the data-plane credential, as a workflow would hold it. */
+export async function runEvents(options: RunOptions & { dataPlaneUrl?: string; writeKey?: string }): Promise<RunResult> {
+	const credentials = options.credentials ?? { dataPlaneUrl: options.dataPlaneUrl ?? '', writeKey: options.writeKey ?? WRITE_KEY };
+	return await runInEngine({ ...options, nodeType, credentialType: dataPlaneCredentialType, credentials });
 }

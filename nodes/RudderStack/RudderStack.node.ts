@@ -1,7 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { eventProperties } from './actions/event/description';
 import { OPERATIONS, router } from './actions/router';
+import { rudderStackDataPlaneTest } from './methods/credentialTest';
 import * as listSearch from './methods/listSearch';
 import { checkAccessToken } from './transport/credentialCheck';
 
@@ -24,9 +26,12 @@ export class RudderStack implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// Tested by the node rather than by a request in the credential, so that a refusal can say
-		// what RudderStack answered (see transport/credentialCheck.ts).
-		credentials: [{ name: 'rudderStackApi', required: true, testedBy: 'rudderStackApiTest' }],
+		credentials: [
+			// Tested by the node rather than by a request in the credential, so that a refusal can say
+			// what RudderStack answered (see transport/credentialCheck.ts).
+			{ name: 'rudderStackApi', required: true, displayOptions: { show: { resource: ['retl', 'profiles', 'etl'] } }, testedBy: 'rudderStackApiTest' },
+			{ name: 'rudderStackDataPlaneApi', required: true, displayOptions: { show: { resource: ['event'] } }, testedBy: 'rudderStackDataPlaneTest' },
+		],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -37,6 +42,7 @@ export class RudderStack implements INodeType {
 					{ name: 'Reverse ETL', value: 'retl', description: 'Reverse ETL connections and their syncs' },
 					{ name: 'Profiles Project', value: 'profiles', description: 'Profiles project runs' },
 					{ name: 'ETL (Deprecated)', value: 'etl', description: 'Cloud Extract source syncs; RudderStack ended this product on 2025-12-01' },
+					{ name: 'Event', value: 'event', description: 'Send track, identify, page, screen, group and alias events to your data plane' },
 				],
 				default: 'retl',
 			},
@@ -77,10 +83,11 @@ export class RudderStack implements INodeType {
 				displayOptions: { show: { resource: ['etl'] } },
 			},
 			...Object.values(OPERATIONS).flatMap((operation) => operation.description),
+			...eventProperties,
 		],
 	};
 
-	methods = { listSearch, credentialTest: { rudderStackApiTest: checkAccessToken } };
+	methods = { listSearch, credentialTest: { rudderStackApiTest: checkAccessToken, rudderStackDataPlaneTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

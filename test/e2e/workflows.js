@@ -3,6 +3,7 @@
 'use strict';
 
 const CREDENTIAL = { id: 'rsMockCredential', name: 'RudderStack (mock)' };
+const DATA_PLANE_CREDENTIAL = { id: 'rsMockDataPlane', name: 'RudderStack Data Plane (mock)' };
 
 const locator = (value) => ({ __rl: true, mode: 'id', value });
 
@@ -85,4 +86,4 @@ const WORKFLOWS = {
 	]),
 };
 
-module.exports = { WORKFLOWS, CREDENTIAL, workflow, rudderStack, locator };
+module.exports = { WORKFLOWS, CREDENTIAL, DATA_PLANE_CREDENTIAL, workflow, rudderStack, locator };

@@ -24,6 +24,8 @@
 
 const http = require('node:http');
 
+const { serverControls } = require('./serve');
+
 const DEFAULT_RUN_MS = 1000;
 
 function defaultScript(id) {
@@ -260,16 +262,7 @@ function createMockRudderStack(options = {}) {
 			runs.clear();
 			scripts.clear();
 		},
-		async start(port = 0, host = '127.0.0.1') {
-			await new Promise((resolve) => server.listen(port, host, resolve));
-			this.url = `http://${host}:${server.address().port}`;
-			return this.url;
-		},
-		async stop() {
-			for (const timer of schedules) clearInterval(timer);
-			server.closeAllConnections?.();
-			await new Promise((resolve) => server.close(resolve));
-		},
+		...serverControls(server, () => schedules.forEach((timer) => clearInterval(timer))),
 	};
 }
 

@@ -1,6 +1,7 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { RudderStackApi } from '../../credentials/RudderStackApi.credentials';
+import { RudderStackDataPlaneApi } from '../../credentials/RudderStackDataPlaneApi.credentials';
 import { DEFAULTS } from '../../nodes/RudderStack/run/settings';
 import { nodeType, triggerType } from '../harness';
 import packageJson from '../../package.json';
@@ -19,7 +20,7 @@ describe('the public contract that saved workflows depend on', () => {
 
 	it('keeps the resource, operation and parameter names and values', () => {
 		const props = description.properties;
-		expect(values(props.find((p) => p.name === 'resource'))).toEqual(['retl', 'profiles', 'etl']);
+		expect(values(props.find((p) => p.name === 'resource'))).toEqual(['retl', 'profiles', 'etl', 'event']);
 		const operations = (resource: string) => values(props.find((p) => p.name === 'operation' && shownFor(resource)(p))).sort();
 		expect(operations('retl')).toEqual(['get', 'getMany', 'start', 'stop', 'wait']);
 		expect(operations('profiles')).toEqual(['get', 'start', 'wait']);
@@ -53,5 +54,37 @@ describe('the public contract that saved workflows depend on', () => {
 		expect([byName.events.type, values(byName.events).sort(), byName.events.default]).toEqual(['multiOptions', ['failed', 'succeeded'], ['failed', 'succeeded']]);
 		expect((byName.options.options as INodeProperties[]).map((o) => [o.name, o.displayOptions])).toEqual([['maxFailedRows', undefined]]);
 		expect(packageJson.n8n.nodes).toContain('dist/nodes/RudderStackTrigger/RudderStackTrigger.node.js');
+	});
+});
+
+describe('the Event resource and its credential', () => {
+	const shownForOperation = (operation: string) => (p: INodeProperties) => shownFor('event')(p) && (p.displayOptions?.show?.operation ?? [operation]).includes(operation);
+
+	it('keeps the data-plane credential, asked for only by the event resource', () => {
+		const credential = new RudderStackDataPlaneApi();
+		expect([credential.name, credential.displayName, credential.properties.map((p) => p.name)]).toEqual(['rudderStackDataPlaneApi', 'RudderStack Data Plane', ['dataPlaneUrl', 'writeKey']]);
+		expect(credential.properties[1].typeOptions?.password).toBe(true);
+		expect(description.credentials?.map((c) => [c.name, c.displayOptions?.show?.resource])).toEqual([
+			['rudderStackApi', ['retl', 'profiles', 'etl']],
+			['rudderStackDataPlaneApi', ['event']],
+		]);
+	});
+
+	it('keeps the operations, fields and options', () => {
+		const props = description.properties;
+		expect(values(props.find((p) => p.name === 'operation' && shownFor('event')(p))).sort()).toEqual(['alias', 'group', 'identify', 'page', 'screen', 'track']);
+		const fields = (operation: string) =>
+			props
+				.filter(shownForOperation(operation))
+				.map((p) => p.name)
+				.filter((name) => ['userId', 'anonymousId', 'event', 'name', 'groupId', 'previousId', 'properties', 'traits'].includes(name));
+		expect(fields('track')).toEqual(['userId', 'anonymousId', 'event', 'properties']);
+		expect(fields('identify')).toEqual(['userId', 'anonymousId', 'traits']);
+		expect(fields('page')).toEqual(['userId', 'anonymousId', 'name', 'properties']);
+		expect(fields('screen')).toEqual(['userId', 'anonymousId', 'name', 'properties']);
+		expect(fields('group')).toEqual(['userId', 'anonymousId', 'groupId', 'traits']);
+		expect(fields('alias')).toEqual(['userId', 'anonymousId', 'previousId']);
+		const options = props.find((p) => p.name === 'options' && p.displayOptions?.show?.resource?.includes('event'))?.options as INodeProperties[];
+		expect(options.map((o) => o.name)).toEqual(expect.arrayContaining(['context', 'timestamp', 'messageId', 'integrations']));
 	});
 });

@@ -6,6 +6,7 @@ import { idsOf } from '../run/errors';
 import { CancelledError } from '../run/pause';
 import { readStepSettings } from '../run/settings';
 import { RequestPacer } from '../transport/pacer';
+import { sendEvents } from './event/send';
 import { get } from './get.operation';
 import { getMany } from './getMany.operation';
 import type { Operation, PreparedItem, SharedState } from './operation';
@@ -39,6 +40,8 @@ async function inPool(count: number, limit: number, stopped: () => boolean, work
 }
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	// The data plane takes events in batches, not one run per item: its own path.
+	if (this.getNodeParameter('resource', 0) === 'event') return await sendEvents(this);
 	const items = this.getInputData();
 	const resource = this.getNodeParameter('resource', 0) as ResourceName;
 	const operationName = this.getNodeParameter('operation', 0) as string;

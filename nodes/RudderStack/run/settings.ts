@@ -40,7 +40,7 @@ function invalid(ctx: NodeContext, itemIndex: number, message: string): NodeOper
 }
 
 /** A number option, checked against its bounds, with the field named in the error. */
-function numberOption(
+export function numberOption(
 	ctx: NodeContext,
 	itemIndex: number,
 	options: IDataObject,

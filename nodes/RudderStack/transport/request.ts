@@ -23,7 +23,8 @@ export interface ApiRequest {
 	method: IHttpRequestMethods;
 	/** Path with ids already encoded, e.g. /v2/retl-connections/abc/start. */
 	path: string;
-	body?: IDataObject;
+	/** An object, or JSON already serialized by the caller (who had to measure it). */
+	body?: IDataObject | string;
 	qs?: IDataObject;
 }
 
@@ -73,9 +74,11 @@ export class RudderStackApiError extends NodeApiError {
 	}
 }
 
-interface Account {
+/** Who a request is sent as: the credential n8n signs it with, and where it goes. */
+export interface Account {
+	credentialType: string;
 	baseURL: string;
-	/** Kept only to scrub it from anything RudderStack echoes back into an error. */
+	/** The credential's secret, kept only to scrub it from anything echoed back into an error. */
 	token: string;
 }
 
@@ -85,6 +88,7 @@ async function accountOf(ctx: RequestContext): Promise<Account> {
 	let account = accounts.get(ctx);
 	if (!account) {
 		account = ctx.getCredentials('rudderStackApi').then((credentials) => ({
+			credentialType: 'rudderStackApi',
 			baseURL: toBaseUrl(credentials.host),
 			token: accessTokenOf(credentials),
 		}));
@@ -112,14 +116,23 @@ export async function rudderStackRequest<T = unknown>(
 	request: ApiRequest,
 	policy: RequestPolicy = DEFAULT_REQUEST_POLICY,
 ): Promise<T> {
-	const { baseURL, token } = await accountOf(ctx);
+	return await requestAs<T>(ctx, await accountOf(ctx), request, policy);
+}
+
+/** The same rules for any of the package's credentials (the control plane's, the data plane's). */
+export async function requestAs<T = unknown>(
+	ctx: RequestContext,
+	{ credentialType, baseURL, token }: Account,
+	request: ApiRequest,
+	policy: RequestPolicy = DEFAULT_REQUEST_POLICY,
+): Promise<T> {
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		baseURL,
 		url: request.path,
 		qs: request.qs,
 		// Serialized here because n8n drops an empty object body, and RETL start/stop expect `{}`.
-		body: request.body === undefined ? undefined : JSON.stringify(request.body),
+		body: request.body === undefined || typeof request.body === 'string' ? request.body : JSON.stringify(request.body),
 		json: true,
 		timeout: policy.timeoutMs,
 		headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': USER_AGENT },
@@ -132,7 +145,7 @@ export async function rudderStackRequest<T = unknown>(
 	for (let attempt = 0; ; attempt++) {
 		throwIfCancelled(policy.signal);
 		await policy.pacer?.waitForTurn(policy.signal);
-		const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, 'rudderStackApi', { ...options });
+		const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, credentialType, { ...options });
 		const outcome = await settle(unlessCancelled(sent, policy.signal));
 		if (policy.signal?.aborted || (!outcome.ok && outcome.error instanceof CancelledError)) throw new CancelledError();
 		let failure: AttemptFailure;

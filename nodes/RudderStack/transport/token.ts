@@ -7,3 +7,8 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 export function accessTokenOf(credentials: ICredentialDataDecryptedObject): string {
 	return typeof credentials.accessToken === 'string' ? credentials.accessToken.trim() : '';
 }
+
+/** The data plane's write key, cleaned the same way; it is sent as the Basic auth user name. */
+export function writeKeyOf(credentials: ICredentialDataDecryptedObject): string {
+	return typeof credentials.writeKey === 'string' ? credentials.writeKey.trim() : '';
+}

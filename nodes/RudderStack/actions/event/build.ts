@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { isObject } from '../../json';
+import { version } from '../../../../package.json';
+import { EVENT_TYPES, type EventType, MAX_EVENT_BYTES, PAIRS_OF } from './events';
+
+/** One item's event, serialized once: its size is checked on this text and the batch is built from it. */
+export interface BuiltEvent {
+	messageId: string;
+	json: string;
+	bytes: number;
+}
+
+const LIBRARY = { name: 'n8n-nodes-rudderstack', version };
+
+function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { itemIndex });
+}
+
+/** A parameter anywhere inside which an expression sits differs per item; any other is the same for all. */
+function hasExpression(value: unknown): boolean {
+	if (typeof value === 'string') return value.startsWith('=');
+	if (Array.isArray(value)) return value.some(hasExpression);
+	return isObject(value) && Object.values(value).some(hasExpression);
+}
+
+export type ParameterReader = (name: string, itemIndex: number, fallback: unknown) => unknown;
+
+/**
+ * getNodeParameter, but a parameter without an expression is read once for the whole step:
+ * thousands of items would otherwise pay n8n's copy and resolution of the same value each time.
+ */
+export function parameterReader(ctx: IExecuteFunctions): ParameterReader {
+	const fixed = new Map<string, unknown>();
+	const parameters = ctx.getNode().parameters;
+	return (name, itemIndex, fallback) => {
+		if (fixed.has(name)) return fixed.get(name);
+		const value = ctx.getNodeParameter(name, itemIndex, fallback as never);
+		if (!hasExpression(parameters[name])) fixed.set(name, value);
+		return value;
+	};
+}
+
+function text(ctx: IExecuteFunctions, read: ParameterReader, name: string, itemIndex: number, from?: IDataObject): string {
+	const raw = from ? from[name] : read(name, itemIndex, '');
+	if (raw === undefined || raw === null) return '';
+	if (typeof raw === 'number') return String(raw);
+	if (typeof raw !== 'string') throw invalid(ctx, itemIndex, `"${name}" must be text; got ${JSON.stringify(raw)}`);
+	return raw.trim();
+}
+
+/** An object given as JSON text or by an expression, with key/value pairs merged over it. */
+function objectOf(ctx: IExecuteFunctions, itemIndex: number, name: string, raw: unknown, pairs: unknown): IDataObject {
+	let value: unknown = raw;
+	if (typeof raw === 'string') {
+		const source = raw.trim();
+		if (!source) value = {};
+		else {
+			try {
+				value = JSON.parse(source);
+			} catch {
+				throw invalid(ctx, itemIndex, `"${name}" is not valid JSON: ${source.slice(0, 80)}`);
+			}
+		}
+	} else if (raw === undefined || raw === null) value = {};
+	if (!isObject(value)) throw invalid(ctx, itemIndex, `"${name}" must be a JSON object such as {"plan": "pro"}; got ${JSON.stringify(value)?.slice(0, 80)}`);
+	const list = isObject(pairs) && Array.isArray(pairs.pair) ? (pairs.pair as IDataObject[]) : [];
+	const merged: IDataObject = { ...(value as IDataObject) };
+	for (const { key, value: pairValue } of list) {
+		const field = typeof key === 'string' ? key.trim() : '';
+		if (field) merged[field] = pairValue as IDataObject[string];
+	}
+	return merged;
+}
+
+/**
+ * RudderStack deduplicates on messageId. Derived from the execution, the node, the item and the
+ * event itself, it is the same on every retry of a batch and on a re-run of the same execution,
+ * and differs between items and between executions. Shaped like a UUID.
+ */
+function derivedMessageId(ctx: IExecuteFunctions, itemIndex: number, event: IDataObject): string {
+	const hex = createHash('sha256')
+		.update(JSON.stringify([ctx.getExecutionId?.() ?? '', ctx.getNode().id, itemIndex, event]))
+		.digest('hex');
+	const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Reads and checks one item; throws (before anything is sent) on bad input, naming the item. */
+export function buildEvent(ctx: IExecuteFunctions, read: ParameterReader, type: EventType, itemIndex: number): BuiltEvent {
+	const spec = EVENT_TYPES[type];
+	const options = read('options', itemIndex, {}) as IDataObject;
+	const event: IDataObject = { type };
+	const userId = text(ctx, read, 'userId', itemIndex);
+	const anonymousId = text(ctx, read, 'anonymousId', itemIndex);
+	if (spec.userIdRequired && !userId) throw invalid(ctx, itemIndex, `${spec.label} needs a User ID (the new identity)`);
+	if (!userId && !anonymousId) throw invalid(ctx, itemIndex, 'the event has neither a User ID nor an Anonymous ID; RudderStack needs one of them');
+	if (userId) event.userId = userId;
+	if (anonymousId) event.anonymousId = anonymousId;
+
+	if (spec.nameField) {
+		const name = text(ctx, read, spec.nameField.name, itemIndex);
+		if (spec.nameField.required && !name) throw invalid(ctx, itemIndex, `the event name ("${spec.nameField.name}") is empty`);
+		if (name) event[spec.nameField.name] = name;
+	}
+	if (spec.idField) {
+		const id = text(ctx, read, spec.idField, itemIndex);
+		if (!id) throw invalid(ctx, itemIndex, `"${spec.idField}" is empty`);
+		event[spec.idField] = id;
+	}
+
+	const context: IDataObject = { ...objectOf(ctx, itemIndex, 'context', options.context, options[PAIRS_OF.context]), library: LIBRARY };
+	if (spec.dataField) {
+		const data = objectOf(ctx, itemIndex, spec.dataField, read(spec.dataField, itemIndex, {}), read(PAIRS_OF[spec.dataField], itemIndex, {}));
+		if (spec.traitsInContext) context.traits = { ...(isObject(context.traits) ? context.traits : {}), ...data };
+		else event[spec.dataField] = data;
+	}
+	event.context = context;
+	if (options.integrations !== undefined && options.integrations !== '') {
+		event.integrations = objectOf(ctx, itemIndex, 'integrations', options.integrations, undefined);
+	}
+	const timestamp = text(ctx, read, 'timestamp', itemIndex, options);
+	if (timestamp) {
+		const at = Date.parse(timestamp);
+		if (Number.isNaN(at)) throw invalid(ctx, itemIndex, `"timestamp" is not a date: ${timestamp}`);
+		event.timestamp = new Date(at).toISOString();
+	}
+	const messageId = text(ctx, read, 'messageId', itemIndex, options) || derivedMessageId(ctx, itemIndex, event);
+	event.messageId = messageId;
+
+	const json = JSON.stringify(event);
+	const bytes = Buffer.byteLength(json);
+	if (bytes > MAX_EVENT_BYTES) {
+		throw invalid(ctx, itemIndex, `the event is ${Math.ceil(bytes / 1024)} KB; RudderStack accepts at most ${MAX_EVENT_BYTES / 1024} KB per event`);
+	}
+	return { messageId, json, bytes };
+}

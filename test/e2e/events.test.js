@@ -1,0 +1,113 @@
+// End-to-end for the Event resource: the packed package in a real n8n sends a batch of track
+// events to the mock data plane; the test checks what arrived, and the credential test.
+'use strict';
+
+const assert = require('node:assert/strict');
+const { after, before, describe, it } = require('node:test');
+
+const { createMockDataPlane } = require('../mock/dataplane-mock');
+const { N8n, nodeItems, ownerSession, PORT_BASE } = require('./n8n');
+const { DATA_PLANE_CREDENTIAL, rudderStack, workflow } = require('./workflows');
+const { SAMPLES } = require('../../scripts/playground');
+
+const VERSION = process.env.N8N_EVENTS_VERSION ?? '2.41.0';
+const WRITE_KEY = 'e2e-write-key-5d1a';
+const CHANGES = Array.from({ length: 40 }, (_, i) => ({ contactId: `c${i}`, stage: i % 2 ? 'won' : 'lost', amount: i * 10 }));
+
+const crmTrack = workflow(
+	'e2eEventsTrack',
+	'Events: CRM changes as track events',
+	[
+		rudderStack(
+			'Send events',
+			{
+				resource: 'event',
+				operation: 'track',
+				userId: '={{ $json.contactId }}',
+				event: '={{ "Deal " + $json.stage }}',
+				properties: '={{ { amount: $json.amount } }}',
+				options: { retryDelay: 0.05 },
+			},
+			[400, 0],
+			{ credentials: { rudderStackDataPlaneApi: DATA_PLANE_CREDENTIAL } },
+		),
+	],
+	[...CHANGES, { contactId: '', stage: 'won', amount: 1 }],
+);
+
+describe(`Event resource in n8n ${VERSION}`, () => {
+	const mock = createMockDataPlane({ writeKey: WRITE_KEY });
+	let n8n;
+
+	before(async () => {
+		await mock.start();
+		n8n = new N8n(VERSION, { port: PORT_BASE + 40 });
+		n8n.installPackage();
+		await n8n.importCredential({ ...DATA_PLANE_CREDENTIAL, type: 'rudderStackDataPlaneApi', data: { dataPlaneUrl: mock.url, writeKey: WRITE_KEY } });
+		// Continue On Fail: the last item has no user and must become an error item, the rest sent.
+		crmTrack.nodes.find((node) => node.name === 'Send events').onError = 'continueRegularOutput';
+		await n8n.importWorkflows([crmTrack, ...SAMPLES.filter((sample) => sample.id === 'sampleCrmTrack')]);
+	});
+	after(async () => {
+		await n8n?.stop();
+		await mock.stop();
+	});
+
+	it('a batch of track events arrives in one request, in order, with the messageIds the node output', async () => {
+		mock.fault({ status: 503 }); // the first attempt fails; the retry must carry the same events
+		const result = await n8n.execute(crmTrack.id);
+		assert.ok(result.ok, result.stdout);
+		const items = nodeItems(result.resultData, 'Send events');
+		assert.equal(items.length, CHANGES.length + 1);
+		assert.deepEqual(items.slice(0, -1).map((i) => i.accepted), CHANGES.map(() => true));
+		assert.equal(items.at(-1).accepted, false);
+		assert.match(items.at(-1).error, /^Item 40: the event has neither a User ID nor an Anonymous ID/);
+		assert.equal(mock.requests.length, 2);
+		assert.equal(mock.requests[0].body, mock.requests[1].body);
+		assert.deepEqual(
+			mock.events.map((e) => [e.type, e.userId, e.event, e.properties.amount]),
+			CHANGES.map((c) => ['track', c.contactId, `Deal ${c.stage}`, c.amount]),
+		);
+		assert.deepEqual(mock.events.map((e) => e.messageId), items.slice(0, -1).map((i) => i.messageId));
+		assert.equal(mock.requests[0].headers.authorization, `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`);
+		assert.ok(!JSON.stringify(result.run ?? {}).includes(WRITE_KEY), 'the write key leaked into the run data');
+		assert.ok(!result.stdout.includes(WRITE_KEY) && !result.stderr.includes(WRITE_KEY), 'the write key leaked into the log');
+	});
+
+	it('the playground sample "send a CRM change as a track event" works as saved', async () => {
+		mock.reset();
+		const result = await n8n.execute('sampleCrmTrack');
+		assert.ok(result.ok, result.stdout);
+		assert.deepEqual(nodeItems(result.resultData, 'Track deal change').map((i) => i.accepted), [true, true]);
+		assert.deepEqual(
+			mock.events.map((e) => [e.userId, e.event, e.properties.dealId, e.timestamp]),
+			[
+				['contact_17', 'Deal Won', 'deal_4711', '2026-12-01T09:30:00.000Z'],
+				['contact_23', 'Deal Lost', 'deal_4712', '2026-12-01T10:05:00.000Z'],
+			],
+		);
+	});
+
+	it('the credential test: OK for the right key, a clear failure for a wrong one, no event stored', async () => {
+		mock.reset();
+		await n8n.start();
+		const { cookie } = await ownerSession(n8n.url);
+		const headers = { 'Content-Type': 'application/json', cookie, 'browser-id': 'e2e' };
+		const test = async (data) => {
+			const response = await fetch(`${n8n.url}/rest/credentials/test`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify({ credentials: { id: DATA_PLANE_CREDENTIAL.id, name: 'Data plane', type: 'rudderStackDataPlaneApi', data } }),
+			});
+			const json = await response.json();
+			assert.equal(response.status, 200, JSON.stringify(json));
+			return json.data ?? json;
+		};
+		assert.deepEqual(await test({ dataPlaneUrl: mock.url, writeKey: WRITE_KEY }), { status: 'OK', message: 'Connection successful!' });
+		const wrong = await test({ dataPlaneUrl: mock.url, writeKey: 'wrong-key-0000' });
+		assert.equal(wrong.status, 'Error');
+		assert.match(wrong.message, /refused the write key \(401: Invalid Write Key\)/);
+		assert.equal(mock.events.length, 0);
+		assert.deepEqual(mock.requests.map((r) => r.body), ['{"batch":[]}', '{"batch":[]}']);
+	});
+});

@@ -1,0 +1,232 @@
+/**
+ * The Event resource through n8n-core's real execution context, against the mock data plane over
+ * real HTTP: the six calls, batching (order, the 4 MB split), retries with the same messageIds,
+ * per-item validation before anything is sent, and the write-key rules.
+ */
+import { CredentialTestContext } from 'n8n-core';
+import type { IDataObject } from 'n8n-workflow';
+
+import { RudderStack } from '../../nodes/RudderStack/RudderStack.node';
+import { createMockDataPlane, MAX_REQUEST_BYTES, type MockDataPlane } from '../mock/dataplane-mock';
+import { jsonOf, runEvents, WRITE_KEY } from '../harness';
+
+const FAST = { retryDelay: 0.01 };
+let mock: MockDataPlane;
+
+beforeAll(async () => {
+	mock = createMockDataPlane({ writeKey: WRITE_KEY });
+	await mock.start();
+});
+afterAll(async () => await mock.stop());
+beforeEach(() => mock.reset());
+
+const event = (operation: string, rest: IDataObject = {}) => ({ resource: 'event', operation, ...rest });
+const track = (rest: IDataObject = {}) => event('track', { userId: '={{ $json.user }}', event: 'Deal Won', properties: '={{ $json.props ?? {} }}', options: FAST, ...rest });
+const send = async (parameters: IDataObject, items?: IDataObject[], extra: object = {}) => await runEvents({ dataPlaneUrl: mock.url, parameters: parameters as never, items, ...extra });
+const bodies = () => mock.requests.map((r) => JSON.parse(r.body as string) as { batch: IDataObject[] });
+const users = (n: number, props: IDataObject = {}) => Array.from({ length: n }, (_, i) => ({ user: `u${i}`, props: { i, ...props } }));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('event operations', () => {
+	it('track: one POST /v1/batch with Basic auth (write key, empty password), one accepted item per input item', async () => {
+		const { items, error } = await send(track(), [{ user: 'u1', props: { amount: 5 } }]);
+		expect(error).toBeUndefined();
+		expect(mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/batch']);
+		expect(mock.requests[0].headers.authorization).toBe(`Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`);
+		const [sent] = bodies()[0].batch;
+		expect(sent).toMatchObject({ type: 'track', userId: 'u1', event: 'Deal Won', properties: { amount: 5 }, context: { library: { name: 'n8n-nodes-rudderstack' } } });
+		expect(jsonOf(items)).toEqual([{ type: 'track', messageId: sent.messageId, accepted: true }]);
+		expect(sent.messageId).toMatch(UUID);
+		expect(items[0].pairedItem).toEqual({ item: 0 });
+	});
+
+	it.each([
+		['identify', { traits: '{"plan":"pro"}' }, { type: 'identify', userId: 'u1', context: { traits: { plan: 'pro' } } }],
+		['page', { name: 'Pricing', properties: '{"path":"/pricing"}' }, { type: 'page', name: 'Pricing', properties: { path: '/pricing' } }],
+		['screen', { name: 'Home', properties: '{"tab":1}' }, { type: 'screen', name: 'Home', properties: { tab: 1 } }],
+		['group', { groupId: 'acme', traits: '{"employees":40}' }, { type: 'group', groupId: 'acme', traits: { employees: 40 } }],
+		['alias', { previousId: 'anon-9' }, { type: 'alias', userId: 'u1', previousId: 'anon-9' }],
+	])('%s sends its own fields', async (operation, fields, expected) => {
+		const { items, error } = await send(event(operation, { userId: 'u1', ...fields }));
+		expect(error).toBeUndefined();
+		expect(bodies()[0].batch[0]).toMatchObject(expected);
+		expect(items[0].json).toMatchObject({ type: operation, accepted: true });
+	});
+
+	it('properties, traits and context take JSON or key/value pairs (pairs win); options timestamp, messageId, integrations', async () => {
+		const { error } = await send(
+			track({
+				properties: '{"plan":"free","seats":2}',
+				propertyPairs: { pair: [{ key: 'plan', value: 'pro' }, { key: 'source', value: 'crm' }] },
+				options: { ...FAST, context: { ip: '10.0.0.1' }, contextPairs: { pair: [{ key: 'locale', value: 'de-DE' }] }, timestamp: '2026-01-02T03:04:05Z', messageId: 'my-id-1', integrations: '{"All":false,"Amplitude":true}' },
+			}),
+			[{ user: 'u1' }],
+		);
+		expect(error).toBeUndefined();
+		expect(bodies()[0].batch[0]).toMatchObject({
+			properties: { plan: 'pro', seats: 2, source: 'crm' },
+			context: { ip: '10.0.0.1', locale: 'de-DE', library: { name: 'n8n-nodes-rudderstack' } },
+			timestamp: '2026-01-02T03:04:05.000Z',
+			messageId: 'my-id-1',
+			integrations: { All: false, Amplitude: true },
+		});
+	});
+
+	it('messageId: derived per item before the first send, the same for the same execution and input, different between items', async () => {
+		const first = await send(track(), users(3));
+		const again = await send(track(), users(3));
+		const ids = jsonOf(first.items).map((j) => j.messageId);
+		expect(new Set(ids).size).toBe(3);
+		expect(jsonOf(again.items).map((j) => j.messageId)).toEqual(ids);
+		const other = await send(track({ event: 'Deal Lost' }), users(3));
+		expect(jsonOf(other.items).map((j) => j.messageId)).not.toContain(ids[0]);
+	});
+});
+
+describe('batching', () => {
+	it('many items go out in one request, in input order, with one output item each in the same order', async () => {
+		const { items, error } = await send(track(), users(500));
+		expect(error).toBeUndefined();
+		expect(mock.requests).toHaveLength(1);
+		expect(bodies()[0].batch.map((e) => e.userId)).toEqual(users(500).map((u) => u.user));
+		expect(jsonOf(items).map((j) => j.messageId)).toEqual(bodies()[0].batch.map((e) => e.messageId));
+		expect(items.map((i) => i.pairedItem)).toEqual(users(500).map((_, item) => ({ item })));
+	});
+
+	it('splits at 4 MB: every request under the limit, as few as fit, all events once and in order', async () => {
+		const filler = 'x'.repeat(30 * 1024); // about 30 KB per event, under the 32 KB limit
+		const { items, error } = await send(track(), users(300, { filler }));
+		expect(error).toBeUndefined();
+		const sizes = mock.requests.map((r) => r.bytes);
+		const total = sizes.reduce((a, b) => a + b, 0);
+		expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+		expect(mock.requests.length).toBe(Math.ceil(total / MAX_REQUEST_BYTES));
+		expect(mock.requests.every((r) => r.accepted > 0)).toBe(true);
+		expect(mock.events.map((e) => e.userId)).toEqual(users(300).map((u) => u.user));
+		expect(items.every((i) => i.json.accepted === true)).toBe(true);
+	});
+
+	it('429 and 5xx are retried with the same body (the same messageIds), and Retry-After is waited for', async () => {
+		mock.fault({ status: 503 }, { status: 429, retryAfter: 2 });
+		const { items, error } = await send(track(), users(20));
+		expect(error).toBeUndefined();
+		expect(mock.requests).toHaveLength(3);
+		expect(new Set(mock.requests.map((r) => r.body)).size).toBe(1);
+		// The backoff alone would be about 20 ms (retryDelay 0.01 s); only Retry-After makes it 2 s.
+		expect(mock.requests[2].at - mock.requests[1].at).toBeGreaterThanOrEqual(1950);
+		expect(items.every((i) => i.json.accepted === true)).toBe(true);
+		expect(mock.events).toHaveLength(20);
+	});
+
+	it.each([400, 401, 404, 413])('never retries a %i; the step fails with the status and the plain-text answer', async (status) => {
+		mock.fault({ status, body: `nope ${status}` });
+		const { error } = await send(track(), users(2));
+		expect(mock.requests).toHaveLength(1);
+		expect(error?.message).toBe(`RudderStack answered ${status}: nope ${status}`);
+	});
+
+	it('gives up after maxRetries and says which items the failed batch held and what was accepted before', async () => {
+		mock.fault(...Array(4).fill({ status: 502 }));
+		const { error } = await send(track(), users(3));
+		expect(mock.requests).toHaveLength(4);
+		expect(error?.message).toBe('RudderStack answered 502: Internal Server Error');
+		expect((error as { description?: string }).description).toContain('The batch held items 0–2; 0 earlier events were accepted.');
+	});
+
+	it('with Continue On Fail, the items of a refused batch become error items (accepted: false)', async () => {
+		const { items, error } = await send(track(), users(2), { continueOnFail: true, writeKey: 'wrong-key-123' });
+		expect(error).toBeUndefined();
+		expect(jsonOf(items).map((j) => [j.accepted, j.error])).toEqual([
+			[false, 'RudderStack answered 401: Invalid Write Key'],
+			[false, 'RudderStack answered 401: Invalid Write Key'],
+		]);
+	});
+});
+
+describe('per-item validation, before anything is sent', () => {
+	const BAD: Array<[string, IDataObject, RegExp]> = [
+		['an event over 32 KB', { user: 'u1', props: { filler: 'x'.repeat(33 * 1024) } }, /^Item 1: the event is 34 KB; RudderStack accepts at most 32 KB per event$/],
+		['no userId and no anonymousId', { user: '' }, /^Item 1: the event has neither a User ID nor an Anonymous ID/],
+		['properties that are not an object', { user: 'u1', props: [1, 2] }, /^Item 1: "properties" must be a JSON object/],
+		['properties that are not JSON', { user: 'u1', props: '{plan' }, /^Item 1: "properties" is not valid JSON/],
+	];
+
+	it.each(BAD)('%s: without Continue On Fail nothing is sent and the step fails naming the item', async (_, bad, message) => {
+		const { error } = await send(track(), [{ user: 'u0' }, bad, { user: 'u2' }]);
+		expect(error?.message).toMatch(message);
+		expect(mock.requests).toHaveLength(0);
+	});
+
+	it.each(BAD)('%s: with Continue On Fail that item is an error item and the others are sent', async (_, bad, message) => {
+		const { items, error } = await send(track(), [{ user: 'u0' }, bad, { user: 'u2' }], { continueOnFail: true });
+		expect(error).toBeUndefined();
+		expect(items[1].json).toMatchObject({ accepted: false, error: expect.stringMatching(message) });
+		expect(items[1].json.messageId).toBeUndefined();
+		expect(mock.events.map((e) => e.userId)).toEqual(['u0', 'u2']);
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+	});
+
+	it('an empty event name, an empty group id, alias without user id', async () => {
+		expect((await send(track({ event: ' ' }), [{ user: 'u1' }])).error?.message).toBe('Item 0: the event name ("event") is empty');
+		expect((await send(event('group', { userId: 'u1', groupId: '' }))).error?.message).toBe('Item 0: "groupId" is empty');
+		expect((await send(event('alias', { anonymousId: 'a1', previousId: 'p1' }))).error?.message).toBe('Item 0: Alias needs a User ID (the new identity)');
+		expect(mock.requests).toHaveLength(0);
+	});
+
+	it('an anonymousId alone is enough', async () => {
+		const { error } = await send(event('page', { anonymousId: 'anon-1' }));
+		expect(error).toBeUndefined();
+		expect(bodies()[0].batch[0]).toMatchObject({ anonymousId: 'anon-1' });
+		expect(bodies()[0].batch[0].userId).toBeUndefined();
+	});
+});
+
+describe('the write key', () => {
+	it('never appears in output, errors or logs, even when the data plane echoes it', async () => {
+		mock.fault({ status: 500, body: `bad key ${WRITE_KEY}` }, { status: 500, body: `bad key ${WRITE_KEY}` });
+		const run = await send(track({ options: { ...FAST, maxRetries: 1 } }), users(2));
+		expect(run.error?.message).toBe('RudderStack answered 500: bad key ***');
+		const seen = JSON.stringify([run.items, run.logs, run.error?.message, (run.error as { description?: string }).description, run.error]);
+		expect(seen).not.toContain(WRITE_KEY);
+		const cof = await send(track({ options: { ...FAST, maxRetries: 0 } }), users(1), { continueOnFail: true });
+		expect(JSON.stringify(cof)).not.toContain(WRITE_KEY);
+	});
+
+	it.each(['ftp://dataplane.example.com', 'javascript:alert(1)', '', '127.0.0.1:4000'])('nothing is sent to a data plane URL that is not http(s): %j', async (dataPlaneUrl) => {
+		const { error } = await runEvents({ parameters: track() as never, items: users(1), dataPlaneUrl });
+		expect(error?.message).toContain('must be an http:// or https:// URL');
+		expect(mock.requests).toHaveLength(0);
+	});
+
+	it('a trailing /v1 or / in the data plane URL is fine', async () => {
+		const { error } = await runEvents({ parameters: track() as never, items: users(1), dataPlaneUrl: `${mock.url}/v1/` });
+		expect(error).toBeUndefined();
+		expect(mock.requests.map((r) => r.path)).toEqual(['/v1/batch']);
+	});
+});
+
+describe('the credential test (n8n-core CredentialTestContext)', () => {
+	const test = async (data: IDataObject) => {
+		const fn = new RudderStack().methods.credentialTest.rudderStackDataPlaneTest;
+		return await fn.call(new CredentialTestContext(), { id: 'c', name: 'c', type: 'rudderStackDataPlaneApi', data } as never);
+	};
+
+	it('OK for the right key, a clear error for a wrong one, and nothing lands in the data', async () => {
+		expect(await test({ dataPlaneUrl: mock.url, writeKey: WRITE_KEY })).toEqual({ status: 'OK', message: 'Connection successful!' });
+		const wrong = await test({ dataPlaneUrl: mock.url, writeKey: 'wrong-key-123' });
+		expect(wrong).toEqual({ status: 'Error', message: 'RudderStack refused the write key (401: Invalid Write Key)' });
+		expect(mock.events).toHaveLength(0);
+		expect(mock.requests.map((r) => [r.path, r.body])).toEqual([
+			['/v1/batch', '{"batch":[]}'],
+			['/v1/batch', '{"batch":[]}'],
+		]);
+	});
+
+	it('refuses a URL that is not http(s) and reports an unreachable host', async () => {
+		expect((await test({ dataPlaneUrl: 'ftp://x', writeKey: WRITE_KEY })).message).toContain('must be an http:// or https:// URL');
+		const unreachable = await test({ dataPlaneUrl: 'http://127.0.0.1:9', writeKey: WRITE_KEY });
+		expect(unreachable.status).toBe('Error');
+		expect(unreachable.message).toMatch(/could not be reached.*ECONNREFUSED/);
+		expect(mock.requests).toHaveLength(0);
+	});
+});
