@@ -16,3 +16,12 @@ export declare function listSearchInEngine(
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult>;
+
+export declare function toolInEngine(options: {
+	nodeType: INodeType;
+	credentialType: ICredentialType;
+	parameters: INodeParameters;
+	credentials: ICredentialDataDecryptedObject;
+	name?: string;
+	signal?: AbortSignal;
+}): Promise<{ name: string; description: string; schema: unknown; invoke(args: IDataObject): Promise<string> }>;

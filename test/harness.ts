@@ -3,7 +3,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters, INodeType, ICred
 
 import { RudderStackApi } from '../credentials/RudderStackApi.credentials';
 import { RudderStack } from '../nodes/RudderStack/RudderStack.node';
-import { listSearchInEngine, runInEngine } from './engine';
+import { listSearchInEngine, runInEngine, toolInEngine } from './engine';
 
 export const HOST = 'https://api.rudderstack.test';
 export const TOKEN = 'rs_dummy_token_4f1c9d';
@@ -57,4 +57,15 @@ export const FAST = { pollInterval: 0.01, retryDelay: 0.01 };
 
 export async function listSearch(method: string, filter?: string, paginationToken?: string) {
 	return await listSearchInEngine({ nodeType, credentialType, credentials: { host: HOST, accessToken: TOKEN } }, method, filter, paginationToken);
+}
+
+/** The node as an agent's tool, built by n8n-core from these parameters (with their $fromAI() placeholders). */
+export async function asTool(parameters: INodeParameters, signal?: AbortSignal) {
+	return await toolInEngine({ nodeType, credentialType, parameters, credentials: { host: HOST, accessToken: TOKEN }, signal });
+}
+
+/** Calls the tool as an agent would and returns its answer, parsed from the JSON text n8n hands back. */
+export async function callTool(parameters: INodeParameters, args: IDataObject = {}): Promise<IDataObject[]> {
+	const tool = await asTool(parameters);
+	return JSON.parse(await tool.invoke(args)) as IDataObject[];
 }

@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { OPERATIONS, router } from './actions/router';
 import * as listSearch from './methods/listSearch';
+import { answerAsTool, toolDescriptionFields } from './run/tool';
 
 export class RudderStack implements INodeType {
 	description: INodeTypeDescription = {
@@ -68,12 +69,13 @@ export class RudderStack implements INodeType {
 				displayOptions: { show: { resource: ['etl'] } },
 			},
 			...Object.values(OPERATIONS).flatMap((operation) => operation.description),
+			...toolDescriptionFields,
 		],
 	};
 
 	methods = { listSearch };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await router.call(this);
+		return await answerAsTool(this, async () => await router.call(this));
 	}
 }
