@@ -61,8 +61,8 @@ describe(`RudderStack tools over MCP in n8n ${VERSION}`, { skip: !SELECTED && `N
 		assert.equal(result.content.length, 1);
 		return JSON.parse(result.content[0].text);
 	};
-	/** Until a sync started at `since` has ended in the mock. */
-	const endedSince = (since) => new Promise((resolve) => setTimeout(resolve, Math.max(0, since + RUN_MS + 200 - Date.now())));
+	/** Until the mock's last sync of the connection has ended. */
+	const ended = (connectionId) => new Promise((resolve) => setTimeout(resolve, Math.max(0, mock.runs.get(connectionId).at(-1).startedAt + RUN_MS + 100 - Date.now())));
 
 	it('lists the tools with what they do, the ids they need, and their $fromAI() input schemas', async () => {
 		const { tools } = await client.listTools();
@@ -89,7 +89,7 @@ describe(`RudderStack tools over MCP in n8n ${VERSION}`, { skip: !SELECTED && `N
 		const [running] = await call('get_sync', { connectionId: 'conn_mcp', syncId: started.syncId });
 		assert.equal(running.status, 'running');
 
-		await endedSince(before);
+		await ended('conn_mcp');
 		const [done] = await call('get_sync', { connectionId: 'conn_mcp', syncId: started.syncId });
 		assert.deepEqual(Object.keys(done).sort(), ['connectionId', 'error', 'finishedAt', 'metrics', 'startedAt', 'status', 'syncId']);
 		assert.deepEqual([done.status, done.error, done.metrics.failed.total], ['succeeded', null, 0]);
@@ -100,10 +100,9 @@ describe(`RudderStack tools over MCP in n8n ${VERSION}`, { skip: !SELECTED && `N
 	});
 
 	it('a failing sync is answered with RudderStack\'s reason, and so is an unknown sync', async () => {
-		const before = Date.now();
 		const [started] = await call('start_sync', { connectionId: 'conn_fail_mcp' });
 		assert.equal(started.status, 'running');
-		await endedSince(before);
+		await ended('conn_fail_mcp');
 		const [failed] = await call('get_sync', { connectionId: 'conn_fail_mcp', syncId: started.syncId });
 		assert.deepEqual([failed.status, failed.error], ['failed', 'Destination connection failed']);
 
