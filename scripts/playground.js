@@ -7,7 +7,7 @@ const os = require('node:os');
 
 const { createMockRudderStack } = require('../test/mock/rudderstack-mock');
 const { N8n, ownerSession } = require('../test/e2e/n8n');
-const { CREDENTIAL, locator, rudderStack, workflow } = require('../test/e2e/workflows');
+const { CREDENTIAL, MCP_PATH, MCP_WORKFLOW, locator, rudderStack, workflow } = require('../test/e2e/workflows');
 
 const N8N_VERSION = process.env.N8N_VERSION ?? '2.41.0';
 const PORT = Number(process.env.N8N_PORT ?? 5678);
@@ -25,6 +25,7 @@ const SAMPLES = [
 		rudderStack('Start sync', { resource: 'retl', operation: 'start', connectionId: locator('conn_hubspot'), waitForCompletion: false }, [200, 0]),
 		rudderStack('Wait for it', { resource: 'retl', operation: 'wait', connectionId: locator('={{ $json.connectionId }}'), syncId: '={{ $json.syncId }}', options: { pollInterval: 1 } }, [450, 0]),
 	]),
+	MCP_WORKFLOW,
 ];
 
 async function main() {
@@ -47,7 +48,13 @@ async function main() {
 	await n8n.importCredential({ ...CREDENTIAL, name: realToken ? 'RudderStack' : CREDENTIAL.name, type: 'rudderStackApi', data: { host, accessToken: token } });
 	await n8n.importWorkflows(SAMPLES);
 	await n8n.start();
-	const { owner } = await ownerSession(n8n.url);
+	const session = await ownerSession(n8n.url);
+	const { owner } = session;
+	// Active, so that MCP clients can connect to it right away.
+	const mcpActive = await n8n.activate(session, MCP_WORKFLOW.id).then(
+		() => true,
+		(error) => (console.warn(`Could not activate "${MCP_WORKFLOW.name}" (${error.message}); activate it in the editor.`), false),
+	);
 
 	const stop = async () => {
 		process.stdout.write('\nStopping n8n and the mock RudderStack…\n');
@@ -65,6 +72,7 @@ async function main() {
   RudderStack: ${realToken ? `the real API at ${host}` : `a mock at ${host} (connections conn_salesforce, conn_hubspot; Profiles project prof_customer360;
                any id containing "fail" fails). Set RUDDERSTACK_ACCESS_TOKEN (and RUDDERSTACK_HOST) to use your workspace`}
   Workflows:   ${SAMPLES.map((s) => s.name).join('\n               ')}
+  MCP server:  ${n8n.url}/mcp/${MCP_PATH} (Streamable HTTP; tools start_sync, get_sync, list_syncs)${mcpActive ? '' : ' once activated'}
 
   Ctrl-C stops everything.`);
 }
