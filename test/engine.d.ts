@@ -8,6 +8,8 @@ export declare function runInEngine(options: {
 	credentials: ICredentialDataDecryptedObject;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	/** Run the `<name>Tool` type through a plain ExecuteContext, as n8n 2.x's agent runs a tool it asked the engine for. */
+	tool?: boolean;
 }): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;
 
 export declare function listSearchInEngine(

@@ -44,11 +44,12 @@ class FunctionCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, tool = false }) {
+	if (tool) nodeType = asTool(nodeType);
 	const node = {
 		id: 'node-1',
 		name: 'RudderStack',
-		type: 'n8n-nodes-rudderstack.rudderStack',
+		type: `n8n-nodes-rudderstack.${nodeType.description.name}`,
 		typeVersion: 1,
 		position: [0, 0],
 		parameters,
@@ -67,7 +68,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 		webhookTestBaseUrl: '',
 		variables: {},
 	};
-	return { node, workflow, additionalData };
+	return { node, workflow, additionalData, nodeType };
 }
 
 /**
@@ -75,8 +76,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
  */
 async function runInEngine(options) {
 	const { items = [{}], signal } = options;
-	const { node, workflow, additionalData } = setUp(options);
-	const { nodeType } = options;
+	const { node, workflow, additionalData, nodeType } = setUp(options);
 	const inputItems = items.map((json) => ({ json }));
 	const inputData = { main: [inputItems] };
 	const context = new ExecuteContext(workflow, node, additionalData, 'manual', { resultData: { runData: {} } }, 0, inputItems, inputData, { node, data: inputData, source: null }, [], signal);

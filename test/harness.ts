@@ -17,6 +17,7 @@ export interface RunOptions {
 	credentials?: ICredentialDataDecryptedObject;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	tool?: boolean;
 }
 
 export interface RunResult {

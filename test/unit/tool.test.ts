@@ -27,6 +27,14 @@ describe('as an AI tool', () => {
 		expect(api.lines()).toEqual([`POST ${retl}/start`]);
 	});
 
+	it('knows it is a tool from its type name too, where n8n runs it in a plain execution context (Agent V3)', async () => {
+		const { runNode } = await import('../harness');
+		const api = fakeApi();
+		api.scope.post(`${retl}/start`).reply(200, { syncId: 'sync_1' });
+		const items = await runNode({ parameters: params('retl', 'start', { connectionId: 'conn_1' }), tool: true });
+		expect(items.map((item) => item.json)).toEqual([{ connectionId: 'conn_1', syncId: 'sync_1', status: 'running', hint: expect.any(String) }]);
+	});
+
 	it('Start waits when the author switched Wait for Completion on', async () => {
 		const api = fakeApi();
 		api.scope.post(`${retl}/start`).reply(200, { syncId: 'sync_1' });

@@ -38,9 +38,7 @@ export function runsAsTool(ctx: IExecuteFunctions): boolean {
  * start.operation.ts), so only an author's explicit choice is saved as `true`.
  */
 export function readWaitForCompletion(ctx: IExecuteFunctions, itemIndex: number): boolean {
-	const tool = runsAsTool(ctx);
-	const value = ctx.getNodeParameter('waitForCompletion', itemIndex, !tool);
-	return tool ? value === true : value !== false;
+	return ctx.getNodeParameter('waitForCompletion', itemIndex, !runsAsTool(ctx)) !== false;
 }
 
 /** As a tool, a wait without the author's Timeout is bounded, and ends with a "still running" answer. */
