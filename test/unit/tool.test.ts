@@ -49,7 +49,8 @@ describe('as an AI tool', () => {
 		api.scope.post(`${retl}/start`).reply(200, { syncId: 'sync_1' });
 		api.scope.get(`${retl}/syncs/sync_1`).reply(200, sync('succeeded', { id: 'sync_1' }));
 		const [item] = await runNode({ parameters: params('retl', 'start', { connectionId: 'conn_1', options: FAST }) });
-		expect(item.json.status).toBe('succeeded');
+		// …and outputs RudderStack's whole status, as the contract says: the tool answer's trimming is for tools only.
+		expect(item.json).toEqual({ connectionId: 'conn_1', syncId: 'sync_1', ...sync('succeeded', { id: 'sync_1' }) });
 	});
 
 	it('Wait without a Timeout is bounded, and answers "running" with timedOut instead of holding the agent', async () => {
