@@ -8,7 +8,7 @@ const os = require('node:os');
 const { createMockDataPlane } = require('../test/mock/dataplane-mock');
 const { createMockRudderStack } = require('../test/mock/rudderstack-mock');
 const { N8n, ownerSession } = require('../test/e2e/n8n');
-const { CREDENTIAL, DATA_PLANE_CREDENTIAL, locator, rudderStack, workflow } = require('../test/e2e/workflows');
+const { CREDENTIAL, DATA_PLANE_CREDENTIAL, MCP_PATH, MCP_WORKFLOW, locator, rudderStack, workflow } = require('../test/e2e/workflows');
 
 const N8N_VERSION = process.env.N8N_VERSION ?? '2.41.0';
 const PORT = Number(process.env.N8N_PORT ?? 5678);
@@ -81,6 +81,7 @@ const SAMPLES = [
 		{ contactId: 'contact_17', dealId: 'deal_4711', stage: 'Won', amount: 12000, currency: 'EUR', changedAt: '2026-12-01T09:30:00Z' },
 		{ contactId: 'contact_23', dealId: 'deal_4712', stage: 'Lost', amount: 800, currency: 'EUR', changedAt: '2026-12-01T10:05:00Z' },
 	]),
+	MCP_WORKFLOW,
 ];
 
 async function main() {
@@ -112,7 +113,13 @@ async function main() {
 	// Active from the start, so that its executions appear as the mock's sync fails.
 	if (!realToken) await n8n.cli(['publish:workflow', `--id=${WHEN_SYNC_FAILS.id}`]);
 	await n8n.start();
-	const { owner } = await ownerSession(n8n.url);
+	const session = await ownerSession(n8n.url);
+	const { owner } = session;
+	// Active, so that MCP clients can connect to it right away.
+	const mcpActive = await n8n.activate(session, MCP_WORKFLOW.id).then(
+		() => true,
+		(error) => (console.warn(`Could not activate "${MCP_WORKFLOW.name}" (${error.message}); activate it in the editor.`), false),
+	);
 
 	const stop = async () => {
 		process.stdout.write('\nStopping n8n and the mock RudderStack…\n');
@@ -133,6 +140,7 @@ async function main() {
   Data plane:  ${realWriteKey ? `yours at ${dataPlaneUrl}` : `a mock at ${dataPlaneUrl} (events it accepted: ${dataPlaneUrl}/__mock/stats). Set RUDDERSTACK_DATA_PLANE_URL and RUDDERSTACK_WRITE_KEY to use yours`}
   Workflows:   ${[...SAMPLES, ...(realToken ? [] : [WHEN_SYNC_FAILS])].map((s) => s.name).join('\n               ')}${realToken ? '' : `
                (active: ${NIGHTLY} syncs every ${NIGHTLY_EVERY_MS / 60_000} minutes and fails; each failure starts one execution)`}
+  MCP server:  ${n8n.url}/mcp/${MCP_PATH} (Streamable HTTP; tools start_sync, get_sync, list_syncs)${mcpActive ? '' : ' once activated'}
 
   Ctrl-C stops everything.`);
 }

@@ -8,6 +8,8 @@ export declare function runInEngine(options: {
 	credentials: ICredentialDataDecryptedObject;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	/** Run the `<name>Tool` type through a plain ExecuteContext, as n8n 2.x's agent runs a tool it asked the engine for. */
+	tool?: boolean;
 }): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;
 
 export declare function listSearchInEngine(
@@ -26,3 +28,12 @@ export declare function pollInEngine(options: {
 	mode?: 'trigger' | 'manual';
 	activation?: 'activate' | 'init' | 'update' | 'manual' | 'leadershipChange';
 }): Promise<{ output: INodeExecutionData[][] | null; staticData: IDataObject; changed: boolean; logs: string[]; error?: Error }>;
+
+export declare function toolInEngine(options: {
+	nodeType: INodeType;
+	credentialType: ICredentialType;
+	parameters: INodeParameters;
+	credentials: ICredentialDataDecryptedObject;
+	name?: string;
+	signal?: AbortSignal;
+}): Promise<{ name: string; description: string; schema: unknown; invoke(args: IDataObject): Promise<string> }>;

@@ -44,10 +44,13 @@ class FunctionCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData, tool = false }) {
+	// The node's name as the editor gives it: its display name (a tool keeps the plain node's).
+	const name = nodeType.description.displayName;
+	if (tool) nodeType = asTool(nodeType);
 	const node = {
 		id: 'node-1',
-		name: nodeType.description.displayName,
+		name,
 		type: `n8n-nodes-rudderstack.${nodeType.description.name}`,
 		typeVersion: 1,
 		position: [0, 0],
@@ -67,7 +70,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 		webhookTestBaseUrl: '',
 		variables: {},
 	};
-	return { node, workflow, additionalData };
+	return { node, workflow, additionalData, nodeType };
 }
 
 /**
@@ -75,8 +78,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
  */
 async function runInEngine(options) {
 	const { items = [{}], signal } = options;
-	const { node, workflow, additionalData } = setUp(options);
-	const { nodeType } = options;
+	const { node, workflow, additionalData, nodeType } = setUp(options);
 	const inputItems = items.map((json) => ({ json }));
 	const inputData = { main: [inputItems] };
 	const context = new ExecuteContext(workflow, node, additionalData, 'manual', { resultData: { runData: {} } }, 0, inputItems, inputData, { node, data: inputData, source: null }, [], signal);
@@ -90,6 +92,55 @@ async function runInEngine(options) {
 	} catch (error) {
 		return { items: [], logs, error };
 	}
+}
+
+/** The node as n8n's loader offers it to agents: `<name>Tool`, no main input, an `ai_tool` output. */
+function asTool(nodeType) {
+	const description = { ...nodeType.description, name: `${nodeType.description.name}Tool`, displayName: `${nodeType.description.displayName} Tool`, inputs: [], outputs: ['ai_tool'] };
+	delete description.usableAsTool;
+	return Object.assign(Object.create(nodeType), { description });
+}
+
+// What calls a tool: an agent or the MCP Server Trigger, here only its `ai_tool` input.
+const toolCaller = {
+	description: { name: 'toolCaller', displayName: 'Tool Caller', group: ['transform'], version: 1, defaults: { name: 'Tool Caller' }, inputs: [{ type: 'ai_tool', displayName: 'Tools' }], outputs: [], properties: [] },
+};
+
+/**
+ * Connects the node as a tool to a caller and returns the tool n8n-core builds for it (its name,
+ * description and $fromAI() schema); `tool.invoke(args)` runs the node the way an agent's call does.
+ * @returns {Promise<import('@langchain/core/tools').DynamicStructuredTool>}
+ */
+async function toolInEngine(options) {
+	const { nodeType, credentialType, parameters, signal } = options;
+	const tool = asTool(nodeType);
+	const node = {
+		id: 'node-1',
+		name: options.name ?? 'RudderStack',
+		type: 'n8n-nodes-rudderstack.rudderStackTool',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { [credentialType.name]: { id: 'cred-1', name: 'RudderStack account' } },
+	};
+	const caller = { id: 'caller-1', name: 'Caller', type: 'test.toolCaller', typeVersion: 1, position: [200, 0], parameters: {} };
+	const types = { [node.type]: tool, [caller.type]: toolCaller };
+	const nodeTypes = { getByName: (type) => types[type], getByNameAndVersion: (type) => types[type], getKnownTypes: () => ({}) };
+	const workflow = new Workflow({
+		id: 'wf-1',
+		nodes: [node, caller],
+		connections: { [node.name]: { ai_tool: [[{ node: caller.name, type: 'ai_tool', index: 0 }]] } },
+		active: false,
+		nodeTypes,
+	});
+	const { additionalData } = setUp({ ...options, parameters });
+	additionalData.currentNodeExecutionIndex = 0;
+	const inputItems = [{ json: {} }];
+	const inputData = { main: [inputItems] };
+	const runExecutionData = { resultData: { runData: {} } };
+	const context = new ExecuteContext(workflow, caller, additionalData, 'manual', runExecutionData, 0, inputItems, inputData, { node: caller, data: inputData, source: null }, [], signal);
+	const [connected] = await context.getInputConnectionData('ai_tool', 0);
+	return connected;
 }
 
 /**
@@ -136,4 +187,4 @@ async function pollInEngine(options) {
 	}
 }
 
-module.exports = { runInEngine, listSearchInEngine, pollInEngine, shutdownEngine };
+module.exports = { runInEngine, listSearchInEngine, pollInEngine, toolInEngine, shutdownEngine };

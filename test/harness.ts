@@ -5,7 +5,7 @@ import { RudderStackApi } from '../credentials/RudderStackApi.credentials';
 import { RudderStackDataPlaneApi } from '../credentials/RudderStackDataPlaneApi.credentials';
 import { RudderStack } from '../nodes/RudderStack/RudderStack.node';
 import { RudderStackTrigger } from '../nodes/RudderStackTrigger/RudderStackTrigger.node';
-import { listSearchInEngine, pollInEngine, runInEngine } from './engine';
+import { listSearchInEngine, pollInEngine, runInEngine, toolInEngine } from './engine';
 
 export const HOST = 'https://api.rudderstack.test';
 export const TOKEN = 'rs_dummy_token_4f1c9d';
@@ -20,6 +20,7 @@ export interface RunOptions {
 	credentials?: ICredentialDataDecryptedObject;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	tool?: boolean;
 }
 
 export interface RunResult {
@@ -74,4 +75,15 @@ export const WRITE_KEY = 'wk_dummy_write_key_7e2b';
 export async function runEvents(options: RunOptions & { dataPlaneUrl?: string; writeKey?: string }): Promise<RunResult> {
 	const credentials = options.credentials ?? { dataPlaneUrl: options.dataPlaneUrl ?? '', writeKey: options.writeKey ?? WRITE_KEY };
 	return await runInEngine({ ...options, nodeType, credentialType: dataPlaneCredentialType, credentials });
+}
+
+/** The node as an agent's tool, built by n8n-core from these parameters (with their $fromAI() placeholders). */
+export async function asTool(parameters: INodeParameters, signal?: AbortSignal) {
+	return await toolInEngine({ nodeType, credentialType, parameters, credentials: { host: HOST, accessToken: TOKEN }, signal });
+}
+
+/** Calls the tool as an agent would and returns its answer, parsed from the JSON text n8n hands back. */
+export async function callTool(parameters: INodeParameters, args: IDataObject = {}): Promise<IDataObject[]> {
+	const tool = await asTool(parameters);
+	return JSON.parse(await tool.invoke(args)) as IDataObject[];
 }

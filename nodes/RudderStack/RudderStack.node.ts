@@ -12,6 +12,7 @@ const OPERATION_NAMES = { get: 'Get', getMany: 'Get Many', start: 'Start', stop:
 
 /** "Start: Reverse ETL": the words of the editor's choices, not the stored values. */
 const subtitle = `={{ ${JSON.stringify(OPERATION_NAMES)}[$parameter["operation"]] + ": " + ${JSON.stringify(RESOURCE_NAMES)}[$parameter["resource"]] }}`;
+import { answerAsTool, toolDescriptionFields } from './run/tool';
 
 export class RudderStack implements INodeType {
 	description: INodeTypeDescription = {
@@ -84,12 +85,13 @@ export class RudderStack implements INodeType {
 			},
 			...Object.values(OPERATIONS).flatMap((operation) => operation.description),
 			...eventProperties,
+			...toolDescriptionFields,
 		],
 	};
 
 	methods = { listSearch, credentialTest: { rudderStackApiTest: checkAccessToken, rudderStackDataPlaneTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await router.call(this);
+		return await answerAsTool(this, async () => await router.call(this));
 	}
 }

@@ -142,6 +142,21 @@ class N8n {
 		throw new Error(`n8n did not become ready:\n${this.serverLog}`);
 	}
 
+	/** n8n's REST API (what the editor calls) with a session from ownerSession(); returns its `data`. */
+	async rest(session, method, route, body) {
+		const headers = { 'Content-Type': 'application/json', cookie: session.cookie, 'browser-id': 'e2e' };
+		const response = await fetch(`${this.url}/rest${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		const json = await response.json();
+		if (!response.ok) throw new Error(`${method} /rest${route} answered ${response.status}: ${JSON.stringify(json)}`);
+		return json.data ?? json;
+	}
+
+	/** Activates (publishes) a saved workflow as the editor's switch does (n8n 2.x: by its current version). */
+	async activate(session, id) {
+		const { versionId } = await this.rest(session, 'GET', `/workflows/${id}`);
+		await this.rest(session, 'POST', `/workflows/${id}/activate`, { versionId });
+	}
+
 	async stop() {
 		if (!this.server || this.server.exitCode !== null) return;
 		const exited = new Promise((resolve) => this.server.once('exit', resolve));

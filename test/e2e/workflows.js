@@ -86,4 +86,41 @@ const WORKFLOWS = {
 	]),
 };
 
-module.exports = { WORKFLOWS, CREDENTIAL, DATA_PLANE_CREDENTIAL, workflow, rudderStack, locator };
+const fromAI = (key, description, type = 'string') => `={{ $fromAI('${key}', \`${description}\`, '${type}') }}`;
+const connectionFromAI = locator(fromAI('connectionId', 'The ID of the Reverse ETL connection, as the user gave it or as in the connection URL in the RudderStack dashboard'));
+
+/** A RudderStack Tool node connected to the MCP Server Trigger. */
+function rudderStackTool(name, parameters, position) {
+	return { ...rudderStack(name, parameters, position), type: 'n8n-nodes-rudderstack.rudderStackTool' };
+}
+
+/**
+ * "RudderStack tools over MCP": the MCP Server Trigger at /mcp/rudderstack with three tools an MCP
+ * client (or an agent) can call: start a sync (it answers the sync ID at once), get a sync's
+ * status, and list a connection's syncs. Their arguments come from $fromAI().
+ */
+const MCP_PATH = 'rudderstack';
+const MCP_WORKFLOW = (() => {
+	const tools = [
+		rudderStackTool('start_sync', { resource: 'retl', operation: 'start', connectionId: connectionFromAI }, [0, 200]),
+		rudderStackTool('get_sync', { resource: 'retl', operation: 'get', connectionId: connectionFromAI, syncId: fromAI('syncId', 'The ID of the sync, from the answer of start_sync or from list_syncs') }, [200, 200]),
+		rudderStackTool('list_syncs', { resource: 'retl', operation: 'getMany', connectionId: connectionFromAI, limit: 20 }, [400, 200]),
+	];
+	const trigger = {
+		id: 'mcp-trigger',
+		name: 'MCP Server Trigger',
+		type: '@n8n/n8n-nodes-langchain.mcpTrigger',
+		typeVersion: 2,
+		position: [200, 0],
+		webhookId: '5f0c6a2e-4b1d-4c8e-9a7f-2d3e4f5a6b7c',
+		parameters: {
+			path: MCP_PATH,
+			instructions:
+				'RudderStack Reverse ETL tools. start_sync answers a syncId at once while the sync runs on; check it later with get_sync. Use list_syncs to find syncs of a connection and why one failed.',
+		},
+	};
+	const connections = Object.fromEntries(tools.map((tool) => [tool.name, { ai_tool: [[{ node: trigger.name, type: 'ai_tool', index: 0 }]] }]));
+	return { id: 'sampleMcpTools', name: 'RudderStack tools over MCP', active: false, settings: { executionOrder: 'v1' }, nodes: [trigger, ...tools], connections };
+})();
+
+module.exports = { WORKFLOWS, CREDENTIAL, DATA_PLANE_CREDENTIAL, MCP_WORKFLOW, MCP_PATH, workflow, rudderStack, locator };

@@ -59,6 +59,7 @@ export const getMany: Operation = {
 					name: 'status',
 					type: 'options',
 					default: 'running',
+					description: 'Only syncs with this status, for example Running to find the sync in progress and its sync ID',
 					options: [
 						{ name: 'Failed', value: 'failed' },
 						{ name: 'Running', value: 'running' },

@@ -5,6 +5,7 @@ import { RESOURCES, type ResourceName } from '../resources';
 import { idsOf } from '../run/errors';
 import { CancelledError } from '../run/pause';
 import { readStepSettings } from '../run/settings';
+import { runsAsTool } from '../run/tool';
 import { RequestPacer } from '../transport/pacer';
 import { sendEvents } from './event/send';
 import { get } from './get.operation';
@@ -50,7 +51,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (!spec || !operation?.resources.includes(resource)) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not supported for resource "${resource}"`);
 	}
-	const continueOnFail = this.continueOnFail();
+	// A tool call answers a failure instead of failing: the agent reads RudderStack's reason.
+	const continueOnFail = this.continueOnFail() || runsAsTool(this);
 	const step = readStepSettings(this);
 
 	// Our own signal: the execution's cancel, or the first failure when not continuing on fail.

@@ -5,6 +5,7 @@ import { Deadline, runIds } from '../run/job';
 import { waitForRun } from '../run/poll';
 import { readSettings, readStartBody, readTargetId } from '../run/settings';
 import { startRun } from '../run/start';
+import { boundedForTool, readWaitForCompletion, TOOL_WAIT_LIMIT_SECONDS } from '../run/tool';
 import { targetField, waitOptions } from './fields';
 import type { Operation } from './operation';
 
@@ -41,7 +42,17 @@ const properties: INodeProperties[] = [
 		name: 'waitForCompletion',
 		type: 'boolean',
 		default: true,
+		displayOptions: { show: { '@tool': [false] } },
 		description: 'Whether to wait until the run ends and fail the step if it fails. Off: output the run ID right after starting.',
+	},
+	{
+		// The same parameter on the tool, off by default: an agent gets the run ID at once and is not held for hours.
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: false,
+		displayOptions: { show: { '@tool': [true] } },
+		description: `Whether the tool call waits until the run ends (at most Timeout, or ${TOOL_WAIT_LIMIT_SECONDS} s without one, then it answers "running"). Off: it answers with the run ID at once and the agent checks later with Get or Wait.`,
 	},
 	...waitOptions(),
 ];
@@ -52,8 +63,8 @@ export const start: Operation = {
 	prepare(ctx, spec, itemIndex, shared) {
 		const targetId = readTargetId(ctx, spec, itemIndex);
 		const body = readStartBody(ctx, spec, itemIndex);
-		const settings = readSettings(ctx, spec, itemIndex, shared);
-		const waitForCompletion = ctx.getNodeParameter('waitForCompletion', itemIndex, true) !== false;
+		const settings = boundedForTool(ctx, readSettings(ctx, spec, itemIndex, shared));
+		const waitForCompletion = readWaitForCompletion(ctx, itemIndex);
 		const job = { ctx, spec, itemIndex, targetId, settings };
 		return {
 			ids: runIds(job),

@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { Deadline, runIds } from '../run/job';
 import { waitForRun } from '../run/poll';
 import { readRunId, readSettings, readTargetId } from '../run/settings';
+import { boundedForTool } from '../run/tool';
 import { runFields, waitOptions } from './fields';
 import type { Operation } from './operation';
 
@@ -12,7 +13,7 @@ export const wait: Operation = {
 	prepare(ctx, spec, itemIndex, shared) {
 		const targetId = readTargetId(ctx, spec, itemIndex);
 		const runId = readRunId(ctx, spec, itemIndex);
-		const settings = readSettings(ctx, spec, itemIndex, shared);
+		const settings = boundedForTool(ctx, readSettings(ctx, spec, itemIndex, shared));
 		const job = { ctx, spec, itemIndex, targetId, settings };
 		return {
 			ids: runIds(job, runId),
