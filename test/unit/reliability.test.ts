@@ -331,24 +331,48 @@ describe('issue 10: never a wrong outcome', () => {
 		expect(error.message).toContain('RudderStack answered 429: slow down');
 	});
 
+	it('the Timeout bounds a retry backoff: a 2 s backoff after a 503 ends at the 0.5 s timeout, reported as a timeout', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.get(`${base}/syncs/s1`).reply(200, sync('running'));
+		api.scope.get(`${base}/syncs/s1`).times(5).reply(503, { error: 'unavailable' });
+		const began = Date.now();
+		const error = await runNodeError({ parameters: startRetl({ timeout: 0.5, pollInterval: 0.05, retryDelay: 2 }) });
+		expect(Date.now() - began).toBeLessThan(1500);
+		expect(error.message).toMatch(/timed out after 0\.\d s \(timeout 0\.5 s\); last status: running \(last request: RudderStack answered 503: unavailable\)$/);
+	});
+
 	it('the Timeout bounds the wait for the pacer: another item\'s 429 cool-down does not keep this item past its timeout', async () => {
 		const api = fakeApi();
 		const slow = '/v2/retl-connections/slowed';
+		let coolingDown!: () => void;
+		const cooling = new Promise<void>((resolve) => (coolingDown = resolve));
 		api.scope.post(`${slow}/start`).reply(200, { syncId: 'x' });
-		api.scope.get(`${slow}/syncs/x`).reply(429, { error: 'slow down' }, { 'Retry-After': '3' });
+		api.scope.get(`${slow}/syncs/x`).reply(() => {
+			coolingDown();
+			return [429, { error: 'slow down' }, { 'Retry-After': '3' }];
+		});
 		api.scope.get(`${slow}/syncs/x`).reply(200, sync('succeeded', { id: 'x' }));
-		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		// This item's start answers only once the other item's 429 is out, so its polls come during the cool-down.
+		api.scope
+			.post(`${base}/start`)
+			.reply(200, async (_uri: string, _body: unknown, callback: (error: null, body: object) => void) => {
+				await cooling;
+				await later(150);
+				callback(null, { syncId: 's1' });
+			});
 		api.scope.get(`${base}/syncs/s1`).times(50).reply(200, sync('running'));
 		const items = await runNode({
 			continueOnFail: true,
 			items: [
 				{ connection: 'slowed', timeout: 0 },
-				{ connection: C, timeout: 0.5 },
+				{ connection: C, timeout: 1 },
 			],
 			parameters: params('retl', 'start', { connectionId: '={{ $json.connection }}', options: { ...FAST, pollInterval: 0.05, timeout: '={{ $json.timeout }}' } }),
 		});
 		expect(items[0].json.status).toBe('succeeded');
-		expect(items[1].json.error).toMatch(/timed out after 0\.\d s \(timeout 0\.5 s\)/);
+		// Waiting out the cool-down would take 3 s.
+		expect(items[1].json.error).toMatch(/timed out after 1\.\d s \(timeout 1 s\)/);
 	});
 
 	it('items sharing one sync are each judged by their own Max Failed Rows and Timeout', async () => {
@@ -369,5 +393,20 @@ describe('issue 10: never a wrong outcome', () => {
 			'timedOut',
 		]);
 		expect(items[0].json.sharedWithItems).toEqual([0, 1, 2]);
+	});
+
+	it('Wait: items waiting for one sync are each judged by their own Max Failed Rows', async () => {
+		const api = fakeApi();
+		const dropped = sync('succeeded', { metrics: { total: 120, succeeded: { total: 80 }, failed: { total: 40 } } });
+		api.scope.get(`${base}/syncs/s1`).times(2).reply(200, dropped);
+		const items = await runNode({
+			continueOnFail: true,
+			items: [{ rows: 100 }, { rows: 1 }],
+			parameters: params('retl', 'wait', { connectionId: C, syncId: 's1', options: { ...FAST, maxFailedRows: '={{ $json.rows }}' } }),
+		});
+		expect(jsonOf(items).map((json) => json.error ?? json.status)).toEqual([
+			'succeeded',
+			`Sync for retl connection: ${C}, syncId: s1 failed with error: 40 of 120 rows failed, more than the allowed 1 (maxFailedRows)`,
+		]);
 	});
 });

@@ -91,6 +91,8 @@ async function sendStart(job: RunJob, request: ApiRequest, policy: RequestPolicy
 	let abandoned: Promise<unknown> | undefined;
 	const sent = await settle(rudderStackRequest(detachedContext(job.ctx), request, { ...policy, onAbandoned: (answer) => (abandoned = answer) }));
 	if (sent.ok) return sent.value;
+	// Not every abandoned answer is awaited (another item's failure is no cancel): none may go unhandled.
+	abandoned?.catch(() => undefined);
 	if (sent.error instanceof CancelledError && abandoned && cancelledByUser(job.ctx)) {
 		const late = await settle(withinStopBudget(abandoned));
 		const runId = late.ok && isObject(late.value) ? late.value[job.spec.runIdField] : undefined;
