@@ -75,11 +75,13 @@ describe('409 already running', () => {
 });
 
 describe('no second sync after an ambiguous start (upstream 30)', () => {
+	// A request timeout of 0.5 s, not 0.1 s: on a busy machine a prompt answer can take 100 ms, which
+	// made the 409 of the retry look like another ambiguous failure.
 	const since = (query: Record<string, unknown>) => typeof query.started_after === 'string';
 
 	it.each([
 		['a 500', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).reply(500, { error: 'internal' })],
-		['a timeout', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).delay(300).reply(200, { syncId: 'lost' })],
+		['a timeout', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).delay(1500).reply(200, { syncId: 'lost' })],
 	])('RETL: %s, then 409 on the retry, attaches to the sync our first attempt started', async (_label, firstAnswer) => {
 		const api = fakeApi();
 		firstAnswer(api.scope);
@@ -88,19 +90,19 @@ describe('no second sync after an ambiguous start (upstream 30)', () => {
 		api.scope.get(`${base}/syncs`).query({ status: 'running' }).reply(200, { syncs: [sync('running', { id: 'ours', startedAt: '2026-01-01T00:00:02Z' }), sync('running', { id: 'older', startedAt: '2026-01-01T00:00:01Z' })] });
 		api.scope.get(`${base}/syncs/ours`).reply(200, sync('succeeded', { id: 'ours' }));
 		// Even with "fail", a 409 that answers our own retry means our first start went through.
-		const items = await runNode({ parameters: startRetl({ ifAlreadyRunning: 'fail', requestTimeout: 0.1 }) });
+		const items = await runNode({ parameters: startRetl({ ifAlreadyRunning: 'fail', requestTimeout: 0.5 }) });
 		expect(posts(api)).toHaveLength(2);
 		expect(items[0].json).toMatchObject({ syncId: 'ours', status: 'succeeded', attached: 'ownEarlierAttempt' });
 	});
 
 	it('RETL: a timed-out start whose sync already ended is found in the sync list, not started again', async () => {
 		const api = fakeApi();
-		api.scope.post(`${base}/start`).delay(300).reply(200, { syncId: 'fast' });
+		api.scope.post(`${base}/start`).delay(1500).reply(200, { syncId: 'fast' });
 		// It began after the attempt, by RudderStack's clock, and has already ended.
 		const fast = () => sync('succeeded', { id: 'fast', startedAt: new Date(Date.now() - 50).toISOString(), finishedAt: new Date().toISOString() });
 		api.scope.get(`${base}/syncs`).query(since).reply(200, () => ({ syncs: [fast()] }));
 		api.scope.get(`${base}/syncs/fast`).reply(200, sync('succeeded', { id: 'fast' }));
-		const items = await runNode({ parameters: startRetl({ requestTimeout: 0.1 }) });
+		const items = await runNode({ parameters: startRetl({ requestTimeout: 0.5 }) });
 		expect(posts(api)).toEqual([`POST ${base}/start`]);
 		expect(items[0].json).toMatchObject({ syncId: 'fast', status: 'succeeded', attached: 'ownEarlierAttempt' });
 	});

@@ -63,9 +63,6 @@ export class RudderStackApiError extends NodeApiError {
 	/** RudderStack may have acted on the request even though it failed (timeout, reset, 5xx). */
 	readonly ambiguous: boolean;
 
-	/** Worth another attempt (network, timeout, 429, 5xx). */
-	readonly transient: boolean;
-
 	/** From a Retry-After header, when there was one. */
 	readonly retryAfterMs?: number;
 
@@ -85,7 +82,6 @@ export class RudderStackApiError extends NodeApiError {
 		this.status = failure.status;
 		this.reason = failure.reason;
 		this.ambiguous = failure.ambiguous;
-		this.transient = failure.transient;
 		this.retryAfterMs = failure.retryAfterMs;
 	}
 }
