@@ -64,10 +64,28 @@ function failedRows(status: IDataObject): number | undefined {
 	return typeof failed?.total === 'number' ? failed.total : undefined;
 }
 
+/** A real finish time (ms since the epoch); RudderStack writes a zero time while a run goes on. */
+export function finishedAtMs(status: IDataObject): number | undefined {
+	const raw = status.finishedAt ?? status.finished_at;
+	const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
+	return at > 0 ? at : undefined;
+}
+
+/**
+ * A status the node does not know: still going without a finish time (`queued`, `processing`),
+ * ended with one (a stopped sync may read `aborted`), and then not a success.
+ */
+function judgeUnknown(status: IDataObject, noun: string): RunVerdict {
+	if (finishedAtMs(status) === undefined) return { state: 'running' };
+	const error = errorText(status.error);
+	return { state: 'failed', reason: `the ${noun} ended with status ${JSON.stringify(status.status)}, which the node does not know as a success${error ? `: ${error}` : ''}` };
+}
+
 /** RETL: `succeeded` or `failed`; a success that dropped more rows than allowed is a failure too. */
 function judgeSync(status: IDataObject, { maxFailedRows }: JudgeLimits): RunVerdict {
 	if (status.status === 'failed') return { state: 'failed', reason: errorText(status.error) ?? NO_REASON };
-	if (status.status !== 'succeeded') return { state: 'running' };
+	if (status.status === 'running') return { state: 'running' };
+	if (status.status !== 'succeeded') return judgeUnknown(status, 'sync');
 	const failed = failedRows(status);
 	if (maxFailedRows !== undefined && failed !== undefined && failed > maxFailedRows) {
 		const total = (status.metrics as IDataObject).total;
@@ -83,7 +101,8 @@ function judgeSync(status: IDataObject, { maxFailedRows }: JudgeLimits): RunVerd
 function judgeSourceRun(status: IDataObject): RunVerdict {
 	const error = errorText(status.error);
 	if (status.status === 'failed') return { state: 'failed', reason: error ?? NO_REASON };
-	if (status.status !== 'finished') return { state: 'running' };
+	if (status.status === 'running') return { state: 'running' };
+	if (status.status !== 'finished') return judgeUnknown(status, 'run');
 	return error ? { state: 'failed', reason: error } : { state: 'succeeded' };
 }
 

@@ -75,11 +75,13 @@ describe('409 already running', () => {
 });
 
 describe('no second sync after an ambiguous start (upstream 30)', () => {
+	// A request timeout of 0.5 s, not 0.1 s: on a busy machine a prompt answer can take 100 ms, which
+	// made the 409 of the retry look like another ambiguous failure.
 	const since = (query: Record<string, unknown>) => typeof query.started_after === 'string';
 
 	it.each([
 		['a 500', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).reply(500, { error: 'internal' })],
-		['a timeout', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).delay(300).reply(200, { syncId: 'lost' })],
+		['a timeout', (s: ReturnType<typeof fakeApi>['scope']) => s.post(`${base}/start`).delay(1500).reply(200, { syncId: 'lost' })],
 	])('RETL: %s, then 409 on the retry, attaches to the sync our first attempt started', async (_label, firstAnswer) => {
 		const api = fakeApi();
 		firstAnswer(api.scope);
@@ -88,30 +90,21 @@ describe('no second sync after an ambiguous start (upstream 30)', () => {
 		api.scope.get(`${base}/syncs`).query({ status: 'running' }).reply(200, { syncs: [sync('running', { id: 'ours', startedAt: '2026-01-01T00:00:02Z' }), sync('running', { id: 'older', startedAt: '2026-01-01T00:00:01Z' })] });
 		api.scope.get(`${base}/syncs/ours`).reply(200, sync('succeeded', { id: 'ours' }));
 		// Even with "fail", a 409 that answers our own retry means our first start went through.
-		const items = await runNode({ parameters: startRetl({ ifAlreadyRunning: 'fail', requestTimeout: 0.1 }) });
+		const items = await runNode({ parameters: startRetl({ ifAlreadyRunning: 'fail', requestTimeout: 0.5 }) });
 		expect(posts(api)).toHaveLength(2);
 		expect(items[0].json).toMatchObject({ syncId: 'ours', status: 'succeeded', attached: 'ownEarlierAttempt' });
 	});
 
 	it('RETL: a timed-out start whose sync already ended is found in the sync list, not started again', async () => {
 		const api = fakeApi();
-		api.scope.post(`${base}/start`).delay(300).reply(200, { syncId: 'fast' });
-		api.scope.get(`${base}/syncs`).query(since).reply(200, { syncs: [sync('succeeded', { id: 'fast' })] });
+		api.scope.post(`${base}/start`).delay(1500).reply(200, { syncId: 'fast' });
+		// It began after the attempt, by RudderStack's clock, and has already ended.
+		const fast = () => sync('succeeded', { id: 'fast', startedAt: new Date(Date.now() - 50).toISOString(), finishedAt: new Date().toISOString() });
+		api.scope.get(`${base}/syncs`).query(since).reply(200, () => ({ syncs: [fast()] }));
 		api.scope.get(`${base}/syncs/fast`).reply(200, sync('succeeded', { id: 'fast' }));
-		const items = await runNode({ parameters: startRetl({ requestTimeout: 0.1 }) });
+		const items = await runNode({ parameters: startRetl({ requestTimeout: 0.5 }) });
 		expect(posts(api)).toEqual([`POST ${base}/start`]);
 		expect(items[0].json).toMatchObject({ syncId: 'fast', status: 'succeeded', attached: 'ownEarlierAttempt' });
-	});
-
-	it('sources: an ambiguous start is not retried, and the message says why', async () => {
-		const api = fakeApi();
-		const b = '/v2/sources/prof_1';
-		api.scope.post(`${b}/start`).reply(502, 'Bad Gateway');
-		const error = await runNodeError({ parameters: params('profiles', 'start', { profileId: 'prof_1', options: FAST }) });
-		expect(error.message).toBe(
-			'The start of profile prof_1 failed without a clear answer (Bad Gateway), so it may have started a run. RudderStack offers no way to look that run up, so the start was not retried: no second run was started. Check the run in RudderStack before running this step again.',
-		);
-		expect(posts(api)).toHaveLength(1);
 	});
 
 	it('a refused connection is not ambiguous: the start is retried', async () => {
@@ -203,5 +196,219 @@ describe('cancellation', () => {
 		expect(posts(api)).toEqual([`POST ${base}/start`, `POST ${base}/stop`]);
 		expect(api.requests[2].headers.authorization).toMatch(/^Bearer /);
 		expect(logs.join('\n')).toContain(`asked RudderStack to stop sync s1 of retl connection ${C}`);
+	});
+});
+
+describe('issue 10: never a wrong outcome', () => {
+	const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+
+	it('an ambiguous start does not adopt a sync that had already ended before the attempt: it starts again', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(502, 'Bad Gateway');
+		// The previous sync of the connection: began 5 s ago, within the clock-skew allowance, ended 1 s ago.
+		const old = sync('succeeded', { id: 'old', startedAt: iso(5000), finishedAt: iso(1000) });
+		api.scope.get(`${base}/syncs`).query(true).reply(200, { syncs: [old] });
+		api.scope.post(`${base}/start`).reply(200, { syncId: 'new' });
+		api.scope.get(`${base}/syncs/new`).reply(200, sync('succeeded', { id: 'new' }));
+		const items = await runNode({ parameters: startRetl() });
+		expect(posts(api)).toHaveLength(2);
+		expect(items[0].json).toMatchObject({ syncId: 'new', status: 'succeeded' });
+		expect(items[0].json.attached).toBeUndefined();
+	});
+
+	it('an ambiguous start adopts a sync that was still running at the attempt, even one stamped a little earlier', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(502, 'Bad Gateway');
+		const skewed = sync('succeeded', { id: 'ours', startedAt: iso(3000), finishedAt: new Date(Date.now() + 1000).toISOString() });
+		api.scope.get(`${base}/syncs`).query(true).reply(200, { syncs: [skewed] });
+		api.scope.get(`${base}/syncs/ours`).reply(200, sync('succeeded', { id: 'ours' }));
+		const items = await runNode({ parameters: startRetl() });
+		expect(posts(api)).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ syncId: 'ours', attached: 'ownEarlierAttempt' });
+	});
+
+	it('sources: a start that got a 503 is retried, and the run of the retry is followed', async () => {
+		const api = fakeApi();
+		const b = '/v2/sources/prof_1';
+		api.scope.post(`${b}/start`).reply(503, { error: 'temporarily unavailable' });
+		api.scope.post(`${b}/start`).reply(200, { runId: 'r2' });
+		api.scope.get(`${b}/runs/r2/status`).reply(200, run('finished', { id: 'r2' }));
+		const items = await runNode({ parameters: params('profiles', 'start', { profileId: 'prof_1', options: FAST }) });
+		expect(posts(api)).toHaveLength(2);
+		expect(items[0].json).toMatchObject({ runId: 'r2', status: 'finished' });
+	});
+
+	it('sources: a 409 on the retry of an ambiguous start fails, saying no second run was started and it cannot be followed', async () => {
+		const api = fakeApi();
+		const b = '/v2/sources/prof_1';
+		api.scope.post(`${b}/start`).reply(502, 'Bad Gateway');
+		api.scope.post(`${b}/start`).reply(409, { error: 'The project is already running' });
+		const error = await runNodeError({ parameters: params('profiles', 'start', { profileId: 'prof_1', options: { ...FAST, ifAlreadyRunning: 'wait' } }) });
+		expect(error.message).toMatch(/RudderStack answered 502: Bad Gateway/);
+		expect(error.message).toMatch(/409: The project is already running/);
+		expect(error.message).toMatch(/no second run was started/i);
+		expect(error.message).toMatch(/cannot be followed/);
+		expect(posts(api)).toHaveLength(2);
+	});
+
+	it('sources: a 500 on every attempt (an unknown source id) is a plain error with the status and RudderStack\'s text', async () => {
+		const api = fakeApi();
+		const b = '/v2/sources/src_nope';
+		api.scope.post(`${b}/start`).times(3).reply(500, { error: 'source not found' });
+		const error = await runNodeError({ parameters: params('etl', 'start', { sourceId: 'src_nope', options: { ...FAST, maxRetries: 2 } }) });
+		expect(error.message).toBe('RudderStack answered 500: source not found');
+		expect(error.httpCode).toBe('500');
+		expect(posts(api)).toHaveLength(3);
+	});
+
+	it('RETL: a 5xx start with no sync of ours in the list keeps the status and RudderStack\'s text once retries are used up', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).times(2).reply(500, { error: 'internal' });
+		api.scope.get(`${base}/syncs`).query(true).times(2).reply(200, { syncs: [] });
+		const error = await runNodeError({ parameters: startRetl({ maxRetries: 1 }) });
+		expect(error.message).toBe('RudderStack answered 500: internal');
+		expect(error.httpCode).toBe('500');
+		expect(posts(api)).toHaveLength(2);
+	});
+
+	it('a host that does not resolve is a plain error, never "may have started"', async () => {
+		nock.enableNetConnect('nonexistent.invalid');
+		const error = await runNodeError({
+			credentials: { host: 'http://nonexistent.invalid', accessToken: 'x' },
+			parameters: params('profiles', 'start', { profileId: 'prof_1', options: { ...FAST, maxRetries: 1 } }),
+		});
+		expect(error.message).toMatch(/^RudderStack could not be reached: the host does not resolve \(.*ENOTFOUND/);
+		expect(`${error.message} ${error.description}`).not.toMatch(/may have/);
+	});
+
+	it('Stop and Fail: a stop that fails does not hide the timeout; the message has both', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.get(`${base}/syncs/s1`).times(20).reply(200, sync('running'));
+		api.scope.post(`${base}/stop`).times(4).reply(500, { error: 'stop exploded' });
+		const error = await runNodeError({ parameters: startRetl({ pollInterval: 0.05, timeout: 0.1, onTimeout: 'stopAndFail' }) });
+		expect(error.message).toMatch(/timed out after .*; last status: running/);
+		expect(error.message).toMatch(/could not be stopped: RudderStack answered 500: stop exploded/);
+	});
+
+	it('Stop Sync on Cancel does not stop the other items\' syncs when one item fails', async () => {
+		const api = fakeApi();
+		const other = '/v2/retl-connections/healthy';
+		api.scope.post(`${base}/start`).reply(200, { syncId: 'bad' });
+		api.scope.get(`${base}/syncs/bad`).delay(100).reply(200, sync('failed', { id: 'bad', error: 'boom' }));
+		api.scope.post(`${other}/start`).reply(200, { syncId: 'good' });
+		api.scope.get(`${other}/syncs/good`).times(50).reply(200, sync('running', { id: 'good' }));
+		api.scope.post(`${other}/stop`).reply(204);
+		api.scope.post(`${base}/stop`).reply(204);
+		const { error, logs } = await runNodeWithLogs({
+			items: [{ connection: C }, { connection: 'healthy' }],
+			parameters: params('retl', 'start', { connectionId: '={{ $json.connection }}', options: { ...FAST, pollInterval: 0.05, stopOnCancel: true } }),
+		});
+		expect(error?.message).toBe(`Sync for retl connection: ${C}, syncId: bad failed with error: boom`);
+		expect(posts(api).filter((line) => line.endsWith('/stop'))).toEqual([]);
+		expect(logs.join('\n')).not.toContain('execution cancelled');
+	});
+
+	it('Stop Sync on Cancel: a cancel while the start is in flight stops the sync the start then answers with', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).delay(400).reply(200, { syncId: 's1' });
+		api.scope.post(`${base}/stop`).reply(204);
+		const cancel = new AbortController();
+		void later(100).then(() => cancel.abort());
+		const { error, logs } = await runNodeWithLogs({ parameters: startRetl({ stopOnCancel: true }), signal: cancel.signal });
+		expect(error?.message).toBe('The execution was cancelled while waiting for RudderStack');
+		expect(posts(api)).toEqual([`POST ${base}/start`, `POST ${base}/stop`]);
+		expect(logs.join('\n')).toContain(`asked RudderStack to stop sync s1 of retl connection ${C}`);
+	});
+
+	it('the Timeout bounds a Retry-After: a 429 asking for 4 s does not keep a 1.5 s wait going for 4 s', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.get(`${base}/syncs/s1`).reply(429, { error: 'slow down' }, { 'Retry-After': '4' });
+		api.scope.get(`${base}/syncs/s1`).times(5).reply(200, sync('running'));
+		const began = Date.now();
+		const error = await runNodeError({ parameters: startRetl({ timeout: 1.5 }) });
+		expect(Date.now() - began).toBeLessThan(3500);
+		expect(error.message).toMatch(/timed out after \d\.\d s \(timeout 1\.5 s\)/);
+		expect(error.message).toContain('RudderStack answered 429: slow down');
+	});
+
+	it('the Timeout bounds a retry backoff: a 2 s backoff after a 503 ends at the 0.5 s timeout, reported as a timeout', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.get(`${base}/syncs/s1`).reply(200, sync('running'));
+		api.scope.get(`${base}/syncs/s1`).times(5).reply(503, { error: 'unavailable' });
+		const began = Date.now();
+		const error = await runNodeError({ parameters: startRetl({ timeout: 0.5, pollInterval: 0.05, retryDelay: 2 }) });
+		expect(Date.now() - began).toBeLessThan(1500);
+		expect(error.message).toMatch(/timed out after 0\.\d s \(timeout 0\.5 s\); last status: running \(last request: RudderStack answered 503: unavailable\)$/);
+	});
+
+	it('the Timeout bounds the wait for the pacer: another item\'s 429 cool-down does not keep this item past its timeout', async () => {
+		const api = fakeApi();
+		const slow = '/v2/retl-connections/slowed';
+		let coolingDown!: () => void;
+		const cooling = new Promise<void>((resolve) => (coolingDown = resolve));
+		api.scope.post(`${slow}/start`).reply(200, { syncId: 'x' });
+		api.scope.get(`${slow}/syncs/x`).reply(() => {
+			coolingDown();
+			return [429, { error: 'slow down' }, { 'Retry-After': '3' }];
+		});
+		api.scope.get(`${slow}/syncs/x`).reply(200, sync('succeeded', { id: 'x' }));
+		// This item's start answers only once the other item's 429 is out, so its polls come during the cool-down.
+		api.scope
+			.post(`${base}/start`)
+			.reply(200, async (_uri: string, _body: unknown, callback: (error: null, body: object) => void) => {
+				await cooling;
+				await later(150);
+				callback(null, { syncId: 's1' });
+			});
+		api.scope.get(`${base}/syncs/s1`).times(50).reply(200, sync('running'));
+		const items = await runNode({
+			continueOnFail: true,
+			items: [
+				{ connection: 'slowed', timeout: 0 },
+				{ connection: C, timeout: 1 },
+			],
+			parameters: params('retl', 'start', { connectionId: '={{ $json.connection }}', options: { ...FAST, pollInterval: 0.05, timeout: '={{ $json.timeout }}' } }),
+		});
+		expect(items[0].json.status).toBe('succeeded');
+		// Waiting out the cool-down would take 3 s.
+		expect(items[1].json.error).toMatch(/timed out after 1\.\d s \(timeout 1 s\)/);
+	});
+
+	it('items sharing one sync are each judged by their own Max Failed Rows and Timeout', async () => {
+		const api = fakeApi();
+		const dropped = sync('succeeded', { metrics: { total: 120, succeeded: { total: 80 }, failed: { total: 40 } } });
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.get(`${base}/syncs/s1`).times(8).reply(200, sync('running'));
+		api.scope.get(`${base}/syncs/s1`).times(20).reply(200, dropped);
+		const items = await runNode({
+			continueOnFail: true,
+			items: [{ rows: 100, timeout: 0 }, { rows: 1, timeout: 0 }, { rows: 100, timeout: 0.05 }],
+			parameters: startRetl({ pollInterval: 0.05, maxFailedRows: '={{ $json.rows }}', timeout: '={{ $json.timeout }}', onTimeout: 'returnRunning' }),
+		});
+		expect(posts(api)).toHaveLength(1);
+		expect(jsonOf(items).map((json) => json.error ?? (json.timedOut ? 'timedOut' : json.status))).toEqual([
+			'succeeded',
+			`Sync for retl connection: ${C}, syncId: s1 failed with error: 40 of 120 rows failed, more than the allowed 1 (maxFailedRows)`,
+			'timedOut',
+		]);
+		expect(items[0].json.sharedWithItems).toEqual([0, 1, 2]);
+	});
+
+	it('Wait: items waiting for one sync are each judged by their own Max Failed Rows', async () => {
+		const api = fakeApi();
+		const dropped = sync('succeeded', { metrics: { total: 120, succeeded: { total: 80 }, failed: { total: 40 } } });
+		api.scope.get(`${base}/syncs/s1`).times(2).reply(200, dropped);
+		const items = await runNode({
+			continueOnFail: true,
+			items: [{ rows: 100 }, { rows: 1 }],
+			parameters: params('retl', 'wait', { connectionId: C, syncId: 's1', options: { ...FAST, maxFailedRows: '={{ $json.rows }}' } }),
+		});
+		expect(jsonOf(items).map((json) => json.error ?? json.status)).toEqual([
+			'succeeded',
+			`Sync for retl connection: ${C}, syncId: s1 failed with error: 40 of 120 rows failed, more than the allowed 1 (maxFailedRows)`,
+		]);
 	});
 });

@@ -72,6 +72,14 @@ describe('request layer', () => {
 		expect(error.message).toBe('RudderStack answered 403: feature not enabled');
 	});
 
+	it('a request that timed out says so, with the request timeout', async () => {
+		const api = fakeApi();
+		api.scope.get(`${base}/syncs/s1`).times(2).delay(400).reply(200, sync('succeeded'));
+		const error = await runNodeError({ parameters: getSync({ ...FAST, requestTimeout: 0.1, maxRetries: 1 }) });
+		expect(error.message).toBe('RudderStack could not be reached: the request timed out after 0.1 s');
+		expect(error.description).toContain('failed after 2 attempts');
+	});
+
 	it('retries timeouts and 429s', async () => {
 		const api = fakeApi();
 		api.scope.get(`${base}/syncs/s1`).delay(300).reply(200, {});

@@ -183,3 +183,16 @@ describe('Reverse ETL get, wait, stop, getMany', () => {
 		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }]);
 	});
 });
+
+describe('statuses the node does not know', () => {
+	it('an unknown status with a real finish time has ended: a failure naming the status, at once', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.get(`${base}/syncs/s1`).reply(200, sync('queued'));
+		api.scope.get(`${base}/syncs/s1`).reply(200, sync('aborted', { finishedAt: '2026-01-01T00:03:00Z' }));
+		api.scope.get(`${base}/syncs/s1`).times(10).reply(200, sync('aborted', { finishedAt: '2026-01-01T00:03:00Z' }));
+		const error = await runNodeError({ parameters: params('retl', 'start', { connectionId: C, options: { ...FAST, timeout: 5 } }) });
+		expect(error.message).toBe(`Sync for retl connection: ${C}, syncId: s1 failed with error: the sync ended with status "aborted", which the node does not know as a success`);
+		expect(api.lines().filter((l) => l.startsWith('GET'))).toHaveLength(2);
+	});
+});

@@ -7,13 +7,15 @@ import type { RequestPacer } from '../transport/pacer';
 export interface SharedState {
 	signal: AbortSignal;
 	pacer: RequestPacer;
+	/** The first call with a key runs `work`; later calls with that key share its outcome. */
+	once<T>(key: string, work: () => Promise<T>): Promise<T>;
 }
 
 /** One item after its parameters were read and checked; nothing has been sent yet. */
 export interface PreparedItem {
 	/** The ids known before any request, for error items. */
 	ids: IDataObject;
-	/** Items with the same key would start the same run, so they share one. */
+	/** Items with the same key share one run (through `SharedState.once`) and say so in their output. */
 	dedupeKey?: string;
 	run(): Promise<IDataObject | IDataObject[]>;
 }

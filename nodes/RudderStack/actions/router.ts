@@ -61,7 +61,19 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const relayCancel = () => stopAll.abort();
 	executionSignal?.addEventListener('abort', relayCancel, { once: true });
 	if (executionSignal?.aborted) stopAll.abort();
-	const shared: SharedState = { signal: stopAll.signal, pacer: new RequestPacer(step.maxRequestsPerSecond) };
+	const sharedWork = new Map<string, Promise<unknown>>();
+	const shared: SharedState = {
+		signal: stopAll.signal,
+		pacer: new RequestPacer(step.maxRequestsPerSecond),
+		once<T>(key: string, work: () => Promise<T>): Promise<T> {
+			let promise = sharedWork.get(key) as Promise<T> | undefined;
+			if (!promise) {
+				promise = work();
+				sharedWork.set(key, promise);
+			}
+			return promise;
+		},
+	};
 
 	const outcomes: Outcome[] = new Array(items.length);
 	let firstFailure: Error | undefined;
@@ -85,26 +97,19 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		});
 		if (firstFailure) throw firstFailure;
 
-		// Items that would start (or wait for) the same run share it instead of racing into 409s.
-		const runs = new Map<string, { promise: Promise<IDataObject | IDataObject[]>; items: number[] }>();
+		// Items that would start (or wait for) the same run share it instead of racing into 409s;
+		// each still judges it by its own options (see the operations).
+		const runs = new Map<string, number[]>();
 		const runOf = (itemIndex: number, item: PreparedItem) => {
-			if (!item.dedupeKey) return { promise: item.run(), items: [itemIndex] };
-			let shared = runs.get(item.dedupeKey);
-			if (!shared) {
-				shared = { promise: item.run(), items: [itemIndex] };
-				runs.set(item.dedupeKey, shared);
-			} else {
-				shared.items.push(itemIndex);
-			}
-			return shared;
+			if (item.dedupeKey) runs.set(item.dedupeKey, [...(runs.get(item.dedupeKey) ?? []), itemIndex]);
+			return item.run();
 		};
 
 		await inPool(items.length, step.concurrency, () => stopAll.signal.aborted, async (itemIndex) => {
 			const item = prepared[itemIndex];
 			if (!item) return;
 			try {
-				const run = runOf(itemIndex, item);
-				const result = await run.promise;
+				const result = await runOf(itemIndex, item);
 				const list = Array.isArray(result) ? result : [result];
 				outcomes[itemIndex] = { json: list };
 			} catch (error) {
@@ -114,7 +119,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		if (firstFailure) throw firstFailure;
 		if (executionSignal?.aborted) throw asItemError(this, new CancelledError(), 0);
 
-		for (const { items: sharing } of runs.values()) {
+		for (const sharing of runs.values()) {
 			if (sharing.length < 2) continue;
 			for (const itemIndex of sharing) {
 				const outcome = outcomes[itemIndex];

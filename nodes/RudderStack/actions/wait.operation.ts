@@ -1,6 +1,6 @@
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { Deadline, runIds } from '../run/job';
+import { Deadline, runIds, waitKey } from '../run/job';
 import { waitForRun } from '../run/poll';
 import { readRunId, readSettings, readTargetId } from '../run/settings';
 import { boundedForTool } from '../run/tool';
@@ -15,10 +15,12 @@ export const wait: Operation = {
 		const runId = readRunId(ctx, spec, itemIndex);
 		const settings = boundedForTool(ctx, readSettings(ctx, spec, itemIndex, shared));
 		const job = { ctx, spec, itemIndex, targetId, settings };
+		const dedupeKey = JSON.stringify([spec.name, targetId, runId]);
 		return {
 			ids: runIds(job, runId),
-			dedupeKey: JSON.stringify([spec.name, targetId, runId]),
-			run: async () => await waitForRun(job, runId, new Deadline(settings.timeoutMs)),
+			dedupeKey,
+			// Items waiting alike share the polls; each item's own options give its own verdict.
+			run: async () => await shared.once(`wait ${dedupeKey} ${waitKey(settings)}`, async () => await waitForRun(job, runId, new Deadline(settings.timeoutMs))),
 		};
 	},
 };

@@ -18,6 +18,11 @@ export class Deadline {
 
 	constructor(readonly timeoutMs: number) {}
 
+	/** When the wait must end (ms since the epoch), for the request layer; undefined without a timeout. */
+	get notAfter(): number | undefined {
+		return this.timeoutMs > 0 ? this.startedAt + this.timeoutMs : undefined;
+	}
+
 	remainingMs(): number {
 		return this.timeoutMs > 0 ? this.startedAt + this.timeoutMs - Date.now() : Infinity;
 	}
@@ -25,6 +30,12 @@ export class Deadline {
 	elapsedSeconds(): string {
 		return ((Date.now() - this.startedAt) / 1000).toFixed(1);
 	}
+}
+
+/** What an item's wait depends on besides the run: items that share a run share its wait only when these match. */
+export function waitKey(settings: RunSettings): string {
+	const { request, ...wait } = settings;
+	return JSON.stringify([wait, request.timeoutMs, request.maxRetries, request.retryDelayMs]);
 }
 
 /** What names a run: the resource and its target (the trigger has these without an execution). */

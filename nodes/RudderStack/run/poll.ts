@@ -2,18 +2,19 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { isObject } from '../json';
 import { failureMessage, pollingSubject, type RunVerdict } from '../resources';
-import { type RequestContext, type RequestPolicy, rudderStackRequest } from '../transport/request';
+import { OutOfTimeError, type RequestContext, type RequestPolicy, rudderStackRequest } from '../transport/request';
 import { operationError, settle } from './errors';
 import { type Deadline, type RunJob, type RunTarget, runIds } from './job';
 import { CancelledError, pause } from './pause';
-import { stopRun, stopAfterCancel } from './stop';
+import { cancelledByUser, stopAfterCancel, stopRun } from './stop';
 
 /** Enough to ask for one run's status: an execution's job, or the trigger's poll. */
 export type StatusJob = RunTarget & { ctx: RequestContext; itemIndex: number; settings: { request: RequestPolicy } };
 
-export async function fetchRunStatus(job: StatusJob, runId: string): Promise<IDataObject> {
+export async function fetchRunStatus(job: StatusJob, runId: string, deadline?: Deadline): Promise<IDataObject> {
 	const { spec, targetId } = job;
-	const answer = await rudderStackRequest(job.ctx, { method: 'GET', path: spec.statusPath(targetId, runId) }, job.settings.request);
+	const policy = { ...job.settings.request, notAfter: deadline?.notAfter };
+	const answer = await rudderStackRequest(job.ctx, { method: 'GET', path: spec.statusPath(targetId, runId) }, policy);
 	if (!isObject(answer) || typeof answer.status !== 'string') {
 		const got = isObject(answer) ? `fields ${Object.keys(answer).join(', ') || 'none'}` : `${JSON.stringify(answer)?.slice(0, 200)}`;
 		throw operationError(job.ctx, job.itemIndex, `RudderStack's status answer for ${pollingSubject(spec, targetId, runId)} has no "status" field (got ${got})`, runIds(job, runId));
@@ -26,7 +27,7 @@ export function runOutput(job: RunTarget, runId: string, status: IDataObject): I
 	return { ...runIds(job, runId), ...status, status: status.status, error: status.error ?? null };
 }
 
-type PollResult = { verdict: RunVerdict; status: IDataObject } | { timedOut: true; last?: IDataObject };
+type PollResult = { verdict: RunVerdict; status: IDataObject } | { timedOut: true; last?: IDataObject; lastError?: Error };
 
 /**
  * Polls right away, then on a fixed beat of one poll interval counted from the first poll, until
@@ -36,8 +37,15 @@ type PollResult = { verdict: RunVerdict; status: IDataObject } | { timedOut: tru
 export async function pollUntilDone(job: RunJob, runId: string, deadline: Deadline): Promise<PollResult> {
 	const { settings } = job;
 	const firstPollAt = Date.now();
+	let last: IDataObject | undefined;
 	for (;;) {
-		const status = await fetchRunStatus(job, runId);
+		const fetched = await settle(fetchRunStatus(job, runId, deadline));
+		if (!fetched.ok) {
+			// The timeout ran out while a request waited to be retried: that is a timeout, not the HTTP error.
+			if (fetched.error instanceof OutOfTimeError) return { timedOut: true, last, lastError: fetched.error.lastError };
+			throw fetched.error;
+		}
+		const status = (last = fetched.value);
 		const verdict = job.spec.judge(status, settings);
 		if (verdict.state !== 'running') return { verdict, status };
 		const remaining = deadline.remainingMs();
@@ -52,7 +60,8 @@ export async function waitForRun(job: RunJob, runId: string, deadline: Deadline)
 	const { ctx, spec, targetId, itemIndex, settings } = job;
 	const polled = await settle(pollUntilDone(job, runId, deadline));
 	if (!polled.ok) {
-		if (polled.error instanceof CancelledError && settings.stopOnCancel) await stopAfterCancel(job, runId);
+		// Only the execution's own cancel stops the sync; another item's failure only ends this wait.
+		if (polled.error instanceof CancelledError && settings.stopOnCancel && cancelledByUser(ctx)) await stopAfterCancel(job, runId);
 		throw polled.error;
 	}
 	const result = polled.value;
@@ -65,16 +74,18 @@ export async function waitForRun(job: RunJob, runId: string, deadline: Deadline)
 	if (settings.onTimeout === 'returnRunning') {
 		return { ...runIds(job, runId), status: 'running', timedOut: true };
 	}
+	const elapsed = deadline.elapsedSeconds();
 	let stopped = '';
 	if (settings.onTimeout === 'stopAndFail') {
-		await stopRun(job);
-		stopped = '; the sync was asked to stop';
+		const stop = await settle(stopRun(job));
+		stopped = stop.ok ? '; the sync was asked to stop' : `; the sync could not be stopped: ${(stop.error as Error).message}`;
 	}
 	const lastStatus = typeof result.last?.status === 'string' ? result.last.status : 'unknown';
+	const lastError = result.lastError ? ` (last request: ${result.lastError.message})` : '';
 	throw operationError(
 		ctx,
 		itemIndex,
-		`Polling for ${pollingSubject(spec, targetId, runId)} timed out after ${deadline.elapsedSeconds()} s (timeout ${deadline.timeoutMs / 1000} s); last status: ${lastStatus}${stopped}`,
+		`Polling for ${pollingSubject(spec, targetId, runId)} timed out after ${elapsed} s (timeout ${deadline.timeoutMs / 1000} s); last status: ${lastStatus}${lastError}${stopped}`,
 		runIds(job, runId),
 	);
 }

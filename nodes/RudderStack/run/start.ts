@@ -1,11 +1,13 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { isObject } from '../json';
-import { backoffMs, RudderStackApiError, rudderStackRequest } from '../transport/request';
-import { operationError, settle } from './errors';
+import { finishedAtMs } from '../resources';
+import { type ApiRequest, OutOfTimeError, pauseBeforeRetry, type RequestPolicy, RudderStackApiError, rudderStackRequest } from '../transport/request';
+import { operationError, settle, withIds } from './errors';
 import { type Deadline, type RunJob, runIds } from './job';
-import { pause } from './pause';
+import { CancelledError, pause } from './pause';
 import { pollUntilDone } from './poll';
+import { cancelledByUser, detachedContext, stopAfterCancel, withinStopBudget } from './stop';
 
 export interface StartedRun {
 	runId: string;
@@ -23,15 +25,18 @@ function isAlreadyRunning(error: unknown): error is RudderStackApiError {
 /**
  * Starts one run, and never two. A start that failed ambiguously (timeout, reset, 5xx) may have
  * started a run: RETL looks for it in the sync list and attaches to it before trying again;
- * sources have no such list, so they stop there and say so. A 409 follows `ifAlreadyRunning`,
- * except after an ambiguous attempt: then the run going on is most likely ours, so we attach.
+ * sources have no such list, but a retry is safe, since RudderStack answers 409 while a run of
+ * the source goes on. A 409 follows `ifAlreadyRunning`, except after an ambiguous attempt: then
+ * the run going on is most likely ours, so RETL attaches and sources say that it cannot be followed.
  */
 export async function startRun(job: RunJob, body: IDataObject | undefined, deadline: Deadline): Promise<StartedRun> {
 	const { ctx, spec, targetId, itemIndex, settings } = job;
-	let firstAmbiguousAt: number | undefined;
+	const request: ApiRequest = { method: 'POST', path: spec.startPath(targetId), body };
+	const policy: RequestPolicy = { ...settings.request, retryAmbiguous: false, notAfter: deadline.notAfter };
+	let firstAmbiguous: { at: number; error: RudderStackApiError } | undefined;
 	for (let ambiguousFailures = 0; ; ) {
 		const attemptedAt = Date.now();
-		const started = await settle(rudderStackRequest(ctx, { method: 'POST', path: spec.startPath(targetId), body }, { ...settings.request, retryAmbiguous: false }));
+		const started = await settle(sendStart(job, request, policy));
 		if (started.ok) {
 			const answer = started.value;
 			const runId = isObject(answer) ? answer[spec.runIdField] : undefined;
@@ -46,27 +51,20 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 			return { runId };
 		}
 		const { error } = started;
+		if (error instanceof OutOfTimeError) throw startOutOfTime(job, deadline, error, firstAmbiguous !== undefined);
 		if (error instanceof RudderStackApiError && error.ambiguous) {
-			firstAmbiguousAt ??= attemptedAt;
-			const ours = spec.syncsPath ? await findSyncSince(job, firstAmbiguousAt) : undefined;
+			firstAmbiguous ??= { at: attemptedAt, error };
+			const ours = spec.syncsPath ? await findSyncSince(job, firstAmbiguous.at) : undefined;
 			if (ours) return { runId: ours, attached: 'ownEarlierAttempt' };
-			if (!spec.syncsPath || ++ambiguousFailures > settings.request.maxRetries) {
-				throw operationError(
-					ctx,
-					itemIndex,
-					`The start of ${spec.targetNoun} ${targetId} failed without a clear answer (${error.reason}), so it may have started a run. ` +
-						(spec.syncsPath
-							? 'RudderStack lists no run of ours and the retries are used up.'
-							: 'RudderStack offers no way to look that run up, so the start was not retried: no second run was started. Check the run in RudderStack before running this step again.'),
-					runIds(job),
-				);
-			}
-			await pause(backoffMs(settings.request.retryDelayMs, ambiguousFailures - 1), settings.request.signal);
+			if (++ambiguousFailures > settings.request.maxRetries) throw startGaveUp(job, request, error, ambiguousFailures);
+			const paused = await settle(pauseBeforeRetry(ctx, request, policy, ambiguousFailures - 1, error));
+			if (!paused.ok) throw paused.error instanceof OutOfTimeError ? startOutOfTime(job, deadline, paused.error, true) : paused.error;
 			continue;
 		}
 		if (!isAlreadyRunning(error)) throw error;
-		if (firstAmbiguousAt !== undefined) {
-			return { runId: await findOwnEarlierRun(job, firstAmbiguousAt), attached: 'ownEarlierAttempt' };
+		if (firstAmbiguous !== undefined) {
+			if (!spec.syncsPath) throw unfollowable(job, firstAmbiguous.error, error);
+			return { runId: await findOwnEarlierRun(job, firstAmbiguous.at), attached: 'ownEarlierAttempt' };
 		}
 		if (settings.ifAlreadyRunning === 'fail') {
 			throw operationError(
@@ -81,6 +79,57 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 		}
 		await waitUntilIdle(job, deadline);
 	}
+}
+
+/**
+ * One start request. With Stop Sync on Cancel, a cancel must not lose the start's answer: the
+ * request goes out on a context n8n does not abort, and when the execution is cancelled while it
+ * is in flight, a sync id that still comes back (within the stop budget) is stopped.
+ */
+async function sendStart(job: RunJob, request: ApiRequest, policy: RequestPolicy): Promise<unknown> {
+	if (!job.settings.stopOnCancel) return await rudderStackRequest(job.ctx, request, policy);
+	let abandoned: Promise<unknown> | undefined;
+	const sent = await settle(rudderStackRequest(detachedContext(job.ctx), request, { ...policy, onAbandoned: (answer) => (abandoned = answer) }));
+	if (sent.ok) return sent.value;
+	// Not every abandoned answer is awaited (another item's failure is no cancel): none may go unhandled.
+	abandoned?.catch(() => undefined);
+	if (sent.error instanceof CancelledError && abandoned && cancelledByUser(job.ctx)) {
+		const late = await settle(withinStopBudget(abandoned));
+		const runId = late.ok && isObject(late.value) ? late.value[job.spec.runIdField] : undefined;
+		if (typeof runId === 'string' && runId) await stopAfterCancel(job, runId);
+	}
+	throw sent.error;
+}
+
+/** Retries used up without a run of ours: the last answer, with its status and RudderStack's text. */
+function startGaveUp(job: RunJob, request: ApiRequest, error: RudderStackApiError, attempts: number): RudderStackApiError {
+	const listed = job.spec.syncsPath ? ' The sync list of the connection shows no sync started by these attempts.' : '';
+	error.description = `${request.method} ${request.path} failed after ${attempts} attempts. ${error.reason}.${listed}`;
+	return withIds(error, runIds(job));
+}
+
+function startOutOfTime(job: RunJob, deadline: Deadline, error: OutOfTimeError, afterAmbiguous: boolean) {
+	const { spec, targetId } = job;
+	const last = error.lastError ? `: ${error.lastError.message}` : '';
+	const outcome = afterAmbiguous ? '' : '; no run was started';
+	return operationError(
+		job.ctx,
+		job.itemIndex,
+		`The start of ${spec.targetNoun} ${targetId} did not get through before the timeout (timed out after ${deadline.elapsedSeconds()} s, timeout ${deadline.timeoutMs / 1000} s)${last}${outcome}`,
+		runIds(job),
+	);
+}
+
+/** Sources: the retry of an ambiguous start was told a run is going; it is most likely ours, without an id. */
+function unfollowable(job: RunJob, first: RudderStackApiError, conflict: RudderStackApiError) {
+	const { spec, targetId } = job;
+	return operationError(
+		job.ctx,
+		job.itemIndex,
+		`The start of ${spec.targetNoun} ${targetId} failed without a clear answer (${first.message}), and the retry was told a run is already going (409: ${conflict.reason}), so the first attempt most likely started it. ` +
+			'No second run was started. That run cannot be followed: RudderStack gave no run id for it. Check it in RudderStack.',
+		runIds(job),
+	);
 }
 
 async function listSyncs(job: RunJob, qs: IDataObject): Promise<IDataObject[]> {
@@ -109,10 +158,22 @@ async function findRunningSync(job: RunJob, why: 'attach' | 'wait' | 'probe'): P
 	);
 }
 
-/** A sync of this connection that started since our ambiguous attempt (allowing for clock skew). */
+/**
+ * A sync our ambiguous attempt may have started: it began after the attempt, allowing for clock
+ * skew, and was still running at the attempt or began after it. A sync that had already ended
+ * before the attempt is someone else's, however recent.
+ */
+function couldBeOurs(sync: IDataObject, attemptedAt: number): boolean {
+	const startedAt = typeof sync.startedAt === 'string' ? Date.parse(sync.startedAt) : NaN;
+	if (!(startedAt >= attemptedAt - CLOCK_SKEW_MS)) return false;
+	const finishedAt = finishedAtMs(sync);
+	return startedAt >= attemptedAt || finishedAt === undefined || finishedAt >= attemptedAt;
+}
+
 async function findSyncSince(job: RunJob, attemptedAt: number): Promise<string | undefined> {
 	const since = new Date(attemptedAt - CLOCK_SKEW_MS).toISOString();
-	return newest(await listSyncs(job, { started_after: since }))?.id as string | undefined;
+	const syncs = await listSyncs(job, { started_after: since });
+	return newest(syncs.filter((sync) => couldBeOurs(sync, attemptedAt)))?.id as string | undefined;
 }
 
 /** Our ambiguous start was retried and told "already running": that run is most likely ours. */

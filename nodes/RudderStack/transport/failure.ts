@@ -57,15 +57,37 @@ export function httpFailure(status: number, body: unknown, headers: Record<strin
 	};
 }
 
-/** No response at all: a reset, a refused connection, a timeout. The server may have acted. */
-export function networkFailure(error: unknown): AttemptFailure {
-	const { message = 'no response', code } = (error ?? {}) as { message?: string; code?: string };
-	const text = `${message} ${code ?? ''}`;
-	const timedOut = /timeout|ETIMEDOUT|ECONNABORTED/i.test(text);
-	return {
-		reason: timedOut ? `the request timed out (${message})` : `network error: ${message}`,
-		transient: true,
-		// A refused connection never reached RudderStack; anything else may have.
-		ambiguous: !/ECONNREFUSED|refused the connection/i.test(text),
+/**
+ * The codes and texts of a network error. n8n-core wraps the HTTP client's error in a NodeApiError
+ * whose message is n8n's own ("The connection was aborted, perhaps the server is offline"); the
+ * client's code survives in `httpCode` (or `code`), its message in `messages`, and some releases
+ * keep the whole client error as `cause`.
+ */
+function networkFacts(error: unknown): { codes: string[]; texts: string[] } {
+	const codes: string[] = [];
+	const texts: string[] = [];
+	const visit = (value: unknown, depth: number) => {
+		if (!value || typeof value !== 'object' || depth > 3) return;
+		const { code, httpCode, message, messages, cause } = value as IDataObject;
+		visit(cause, depth + 1);
+		for (const candidate of [code, httpCode]) if (typeof candidate === 'string' && /^E[A-Z_]+$/.test(candidate)) codes.push(candidate);
+		if (Array.isArray(messages)) texts.push(...messages.filter((text): text is string => typeof text === 'string'));
+		if (typeof message === 'string') texts.push(message);
 	};
+	visit(error, 0);
+	return { codes, texts: texts.length ? texts : ['no response'] };
+}
+
+/** No response at all: a reset, a refused connection, a host that does not resolve, a timeout. */
+export function networkFailure(error: unknown, requestTimeoutMs: number): AttemptFailure {
+	const { codes, texts } = networkFacts(error);
+	const has = (...wanted: string[]) => wanted.some((code) => codes.includes(code) || texts.some((text) => text.includes(code)));
+	const original = texts[0];
+	if (has('ECONNABORTED', 'ETIMEDOUT') || texts.some((text) => /timeout of \d+ms exceeded/i.test(text))) {
+		return { reason: `the request timed out after ${requestTimeoutMs / 1000} s`, transient: true, ambiguous: true };
+	}
+	// Neither reached RudderStack, so neither can have started anything.
+	if (has('ENOTFOUND', 'EAI_AGAIN')) return { reason: `the host does not resolve (${original})`, transient: true, ambiguous: false };
+	if (has('ECONNREFUSED')) return { reason: `network error: ${original}`, transient: true, ambiguous: false };
+	return { reason: `network error: ${original}`, transient: true, ambiguous: true };
 }

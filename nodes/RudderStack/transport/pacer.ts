@@ -17,11 +17,21 @@ export class RequestPacer {
 
 	constructor(private readonly requestsPerSecond: number) {}
 
-	async waitForTurn(signal?: AbortSignal): Promise<void> {
+	/**
+	 * Waits for this request's turn. With `notAfter` (ms since the epoch), never waits past it: a
+	 * turn that would come later is not taken, and the wait ends at `notAfter` with `false`. A turn
+	 * that is due now is taken even after `notAfter`.
+	 */
+	async waitForTurn(signal?: AbortSignal, notAfter?: number): Promise<boolean> {
 		const now = Date.now();
 		const slot = Math.max(now, this.nextSlotAt, this.coolDownUntil);
+		if (notAfter !== undefined && slot > Math.max(now, notAfter)) {
+			await pause(notAfter - now, signal);
+			return false;
+		}
 		this.nextSlotAt = slot + (1000 + ARRIVAL_JITTER_ALLOWANCE_MS) / this.requestsPerSecond;
 		await pause(slot - now, signal);
+		return true;
 	}
 
 	coolDown(ms: number): void {

@@ -36,6 +36,13 @@ export interface RequestPolicy {
 	pacer?: RequestPacer;
 	/** False for starts: a failure that may have reached RudderStack is the caller's to judge. */
 	retryAmbiguous?: boolean;
+	/**
+	 * The wait's deadline (ms since the epoch): no retry pause, Retry-After or pacer wait runs past
+	 * it, and no retry starts after it; the request then ends in an OutOfTimeError.
+	 */
+	notAfter?: number;
+	/** Receives the answer of a request that a cancel abandoned while it was in flight. */
+	onAbandoned?: (answer: Promise<unknown>) => void;
 }
 
 interface FullResponse {
@@ -58,6 +65,9 @@ export class RudderStackApiError extends NodeApiError {
 	/** RudderStack may have acted on the request even though it failed (timeout, reset, 5xx). */
 	readonly ambiguous: boolean;
 
+	/** From a Retry-After header, when there was one. */
+	readonly retryAfterMs?: number;
+
 	constructor(ctx: RequestContext, request: ApiRequest, failure: AttemptFailure, attempts: number) {
 		const where = `${request.method} ${request.path}`;
 		const what = failure.status ? `RudderStack answered ${failure.status}: ${failure.reason}` : `RudderStack could not be reached: ${failure.reason}`;
@@ -68,9 +78,21 @@ export class RudderStackApiError extends NodeApiError {
 			description: `${where} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}. ${failure.reason}`,
 			httpCode: failure.status ? String(failure.status) : undefined,
 		});
+		// n8n swaps a message that names a system error code (ECONNREFUSED, ENOTFOUND…) for its own
+		// generic sentence; ours already says what happened, with the code.
+		this.message = what;
 		this.status = failure.status;
 		this.reason = failure.reason;
 		this.ambiguous = failure.ambiguous;
+		this.retryAfterMs = failure.retryAfterMs;
+	}
+}
+
+/** The wait's deadline came before the request could get (another) answer. */
+export class OutOfTimeError extends Error {
+	constructor(readonly lastError?: RudderStackApiError) {
+		super(lastError ? `the timeout came before a retry (${lastError.message})` : 'the timeout came before the request could go out');
+		this.name = 'OutOfTimeError';
 	}
 }
 
@@ -104,6 +126,28 @@ function redact(text: string, secret: string): string {
 export function backoffMs(retryDelayMs: number, retryNumber: number): number {
 	const exponential = retryDelayMs * 2 ** retryNumber;
 	return Math.round(exponential * (1 + Math.random() * 0.25));
+}
+
+/**
+ * The pause before retry `retryNumber` (0 for the first) after `error`: exponential backoff, or
+ * RudderStack's Retry-After, which also cools down every request of the step after a 429. The
+ * policy's deadline caps it: past the deadline, or when Retry-After asks for longer than is left,
+ * there is no retry (OutOfTimeError, at the deadline); a backoff is cut short to end at it.
+ */
+export async function pauseBeforeRetry(ctx: RequestContext, request: ApiRequest, policy: RequestPolicy, retryNumber: number, error: RudderStackApiError): Promise<void> {
+	let delay = Math.min(error.retryAfterMs ?? backoffMs(policy.retryDelayMs, retryNumber), MAX_RETRY_AFTER_MS);
+	if (error.status === 429) policy.pacer?.coolDown(delay);
+	if (policy.notAfter !== undefined) {
+		const left = policy.notAfter - Date.now();
+		if (left <= 0) throw new OutOfTimeError(error);
+		if (error.retryAfterMs !== undefined && delay > left) {
+			await pause(left, policy.signal);
+			throw new OutOfTimeError(error);
+		}
+		delay = Math.min(delay, left);
+	}
+	ctx.logger.debug(`RudderStack ${request.method} ${request.path}: ${error.reason}; retry ${retryNumber + 1} of ${policy.maxRetries} in ${delay} ms`);
+	await pause(delay, policy.signal);
 }
 
 /**
@@ -144,25 +188,31 @@ export async function requestAs<T = unknown>(
 	};
 	for (let attempt = 0; ; attempt++) {
 		throwIfCancelled(policy.signal);
-		await policy.pacer?.waitForTurn(policy.signal);
+		const turn = await policy.pacer?.waitForTurn(policy.signal, policy.notAfter);
+		if (turn === false) throw new OutOfTimeError();
 		const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, credentialType, { ...options });
 		const outcome = await settle(unlessCancelled(sent, policy.signal));
-		if (policy.signal?.aborted || (!outcome.ok && outcome.error instanceof CancelledError)) throw new CancelledError();
+		if (policy.signal?.aborted || (!outcome.ok && outcome.error instanceof CancelledError)) {
+			policy.onAbandoned?.(sent.then((response) => answerOf(response as FullResponse)));
+			throw new CancelledError();
+		}
 		let failure: AttemptFailure;
 		if (outcome.ok) {
 			const response = outcome.value as FullResponse;
 			if (response.statusCode < 300) return response.body as T;
 			failure = httpFailure(response.statusCode, response.body, response.headers);
 		} else {
-			failure = networkFailure(outcome.error);
+			failure = networkFailure(outcome.error, policy.timeoutMs);
 		}
 		failure.reason = redact(failure.reason, token);
-		if (!failure.transient || attempt >= policy.maxRetries || (failure.ambiguous && policy.retryAmbiguous === false)) {
-			throw new RudderStackApiError(ctx, request, failure, attempt + 1);
-		}
-		const delay = Math.min(failure.retryAfterMs ?? backoffMs(policy.retryDelayMs, attempt), MAX_RETRY_AFTER_MS);
-		if (failure.status === 429) policy.pacer?.coolDown(delay);
-		ctx.logger.debug(`RudderStack ${request.method} ${request.path}: ${failure.reason}; retry ${attempt + 1} of ${policy.maxRetries} in ${delay} ms`);
-		await pause(delay, policy.signal);
+		const error = new RudderStackApiError(ctx, request, failure, attempt + 1);
+		if (!failure.transient || attempt >= policy.maxRetries || (failure.ambiguous && policy.retryAmbiguous === false)) throw error;
+		await pauseBeforeRetry(ctx, request, policy, attempt, error);
 	}
+}
+
+/** A success's body; anything else rejects. */
+async function answerOf(response: FullResponse): Promise<unknown> {
+	if (response.statusCode >= 300) throw new Error(`HTTP ${response.statusCode}`);
+	return response.body;
 }
