@@ -121,14 +121,41 @@ describe('many items', () => {
 		expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(1900);
 	});
 
-	it('a 429 slows every item down, not just the one that got it', async () => {
+	it('a 429 holds back every request, also those already waiting for their turn', async () => {
 		const api = fakeApi();
+		// A ceiling of 5 per second: b's and c's starts wait their turn while a's start gets the 429.
 		api.scope.post(`${base('a')}/start`).reply(429, { error: 'slow down' }, { 'Retry-After': '1' });
-		scriptSync(api, 'a', 0);
-		scriptSync(api, 'b', 0);
-		await runNode({ items: [{ connection: 'a' }, { connection: 'b' }], parameters: params('retl', 'start', { ...byItem, options: { ...FAST, concurrency: 1 } }) });
-		const first = api.requests[0].at;
-		expect(api.requests.slice(1).every((r) => r.at - first >= 950)).toBe(true);
+		for (const id of ['a', 'b', 'c']) scriptSync(api, id, 0);
+		await runNode({ items: ['a', 'b', 'c'].map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: { ...FAST, maxRequestsPerSecond: 5 } }) });
+		const [first, ...rest] = api.requests;
+		expect(first.method).toBe('POST');
+		expect(rest).toHaveLength(6);
+		expect(rest.map((r) => r.at - first.at).filter((delay) => delay < 950)).toEqual([]);
+	});
+
+	it('by default every item runs at once: all starts go out before any run ends', async () => {
+		const api = fakeApi();
+		const ids = Array.from({ length: 15 }, (_, i) => `c${i}`);
+		for (const id of ids) scriptSync(api, id, 1);
+		await runNode({ items: ids.map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: FAST }) });
+		expect(api.lines().slice(0, ids.length)).toEqual(ids.map((id) => `POST ${base(id)}/start`));
+	});
+
+	it('shares a ceiling too low for the demand fairly: every item waits the same number of slots between its requests', async () => {
+		const api = fakeApi();
+		const ids = ['a', 'b', 'c', 'd'];
+		for (const id of ids) scriptSync(api, id, 5);
+		// 4 items polling every 0.25 s ask for 16 requests a second; the ceiling allows 10.
+		await runNode({ items: ids.map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: { pollInterval: 0.25, maxRequestsPerSecond: 10 } }) });
+		const lines = api.lines();
+		expect(lines).toHaveLength(ids.length * 7);
+		// The pacer lets one request go per slot, so a request's place in the list is its slot.
+		const gaps = ids.flatMap((id) => {
+			const slots = lines.flatMap((line, slot) => (line.includes(base(id)) ? [slot] : []));
+			return slots.slice(1).map((slot, k) => slot - slots[k]);
+		});
+		expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(1);
+		expect(lines.slice(0, ids.length).every((line) => line.startsWith('POST'))).toBe(true);
 	});
 
 	it('the token appears in no item, error item or log', async () => {
