@@ -1,4 +1,5 @@
 import { fakeApi, resetNock, sync } from '../fakeApi';
+import { RequestPacer } from '../../nodes/RudderStack/transport/pacer';
 import { FAST, jsonOf, params, runNode, runNodeError, runNodeWithLogs, TOKEN } from '../harness';
 
 beforeEach(resetNock);
@@ -142,20 +143,39 @@ describe('many items', () => {
 	});
 
 	it('shares a ceiling too low for the demand fairly: every item waits the same number of slots between its requests', async () => {
+		// The order in which the pacer hands out its slots, by item (each item has its own lane).
+		const lanes: RequestPacer[] = [];
+		const handedTo: RequestPacer[] = [];
+		const lane = RequestPacer.prototype.lane;
+		const waitForTurn = RequestPacer.prototype.waitForTurn;
+		jest.spyOn(RequestPacer.prototype, 'lane').mockImplementation(function (this: RequestPacer) {
+			const created = lane.call(this);
+			lanes.push(created);
+			return created;
+		});
+		jest.spyOn(RequestPacer.prototype, 'waitForTurn').mockImplementation(async function (this: RequestPacer, ...args) {
+			await waitForTurn.apply(this, args);
+			handedTo.push(this);
+		});
 		const api = fakeApi();
 		const ids = ['a', 'b', 'c', 'd'];
-		for (const id of ids) scriptSync(api, id, 5);
-		// 4 items polling every 0.25 s ask for 16 requests a second; the ceiling allows 10.
-		await runNode({ items: ids.map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: { pollInterval: 0.25, maxRequestsPerSecond: 10 } }) });
-		const lines = api.lines();
-		expect(lines).toHaveLength(ids.length * 7);
-		// The pacer lets one request go per slot, so a request's place in the list is its slot.
-		const gaps = ids.flatMap((id) => {
-			const slots = lines.flatMap((line, slot) => (line.includes(base(id)) ? [slot] : []));
-			return slots.slice(1).map((slot, k) => slot - slots[k]);
+		for (const id of ids) scriptSync(api, id, 4);
+		// The ceiling allows 8 requests a second (a slot every 131 ms). Items b, c and d would poll
+		// every 0.1 s; item a every 0.4 s, so it asks later than they do, yet before its turn.
+		const items = ids.map((connection) => ({ connection, interval: connection === 'a' ? 0.4 : 0.1 }));
+		await runNode({ items, parameters: params('retl', 'start', { ...byItem, options: { pollInterval: '={{ $json.interval }}', maxRequestsPerSecond: 8 } }) });
+		jest.restoreAllMocks();
+		expect(api.requests).toHaveLength(ids.length * 6);
+		const slots = handedTo.map((pacer) => lanes.indexOf(pacer));
+		expect(slots).toHaveLength(ids.length * 6);
+		expect(new Set(slots)).toEqual(new Set(ids.map((_, item) => item)));
+		const gaps = ids.flatMap((_, item) => {
+			const mine = slots.flatMap((owner, slot) => (owner === item ? [slot] : []));
+			return mine.slice(1).map((slot, k) => slot - mine[k]);
 		});
 		expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(1);
-		expect(lines.slice(0, ids.length).every((line) => line.startsWith('POST'))).toBe(true);
+		// The starts were not held back behind the polls.
+		expect(api.lines().slice(0, ids.length).every((line) => line.startsWith('POST'))).toBe(true);
 	});
 
 	it('the token appears in no item, error item or log', async () => {
