@@ -100,7 +100,9 @@ export class SharedCeiling {
 					if (!next || waiter.key < next.key || (waiter.key === next.key && waiter.asked < next.asked)) next = waiter;
 				}
 				this.line.delete(next as Waiter);
-				this.nextSlotAt = now + this.spacingMs;
+				// On the grid of slots when the timer woke a little late, so that its lateness does
+				// not add up over a long line; from now when the line had been empty.
+				this.nextSlotAt = (now - slotAt < this.spacingMs ? slotAt : now) + this.spacingMs;
 				(next as Waiter).resolve(this.served++);
 			}
 		} finally {
