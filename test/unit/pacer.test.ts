@@ -1,6 +1,6 @@
-import { NoTurnBeforeDeadlineError, RequestPacer } from '../../nodes/RudderStack/transport/pacer';
+import { sleep } from 'n8n-workflow';
 
-const later = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+import { NoTurnBeforeDeadlineError, RequestPacer } from '../../nodes/RudderStack/transport/pacer';
 
 describe('the request pacer', () => {
 	it('gives the next slot to the lane that has gone longest without one, whenever it asked', async () => {
@@ -12,7 +12,7 @@ describe('the request pacer', () => {
 		const twice = async (name: string, lane: RequestPacer, pauseMs: number) => {
 			await lane.waitForTurn();
 			order.push(name);
-			if (pauseMs) await later(pauseMs);
+			if (pauseMs) await sleep(pauseMs);
 			await lane.waitForTurn();
 			order.push(name);
 		};
