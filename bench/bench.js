@@ -21,7 +21,7 @@ const REAL_N8N_VERSION = '2.41.0';
 // `interval` is the fan-out's poll interval (demand N / interval above the default ceiling),
 // `withinInterval` a second one whose demand the default ceiling meets.
 const CFG = SHORT
-	? { items: 10, runMs: 400, interval: 0.1, withinInterval: 0.2, repeats: 1, realRepeats: 1, sequentialRepeats: 1, overheadRequests: 100, overheadRepeats: 3, memoryRuns: 200, memoryRepeats: 1, perPollRepeats: 1, loadRepeats: 3 }
+	? { items: 10, runMs: 400, interval: 0.1, withinInterval: 0.2, repeats: 1, realRepeats: 1, sequentialRepeats: 1, overheadRequests: 100, overheadRepeats: 3, memoryRuns: 100, memoryRepeats: 1, perPollRepeats: 1, loadRepeats: 3 }
 	: { items: 50, runMs: 2000, interval: 0.5, withinInterval: 1, repeats: 5, realRepeats: 3, sequentialRepeats: 1, overheadRequests: 500, overheadRepeats: 15, memoryRuns: 1000, memoryRepeats: 2, perPollRepeats: 3, loadRepeats: 7 };
 /** The node's defaults that the fan-out goals are measured at (run/settings.ts). */
 const DEFAULT_CEILING = 50;
