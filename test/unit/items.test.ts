@@ -1,4 +1,5 @@
 import { fakeApi, resetNock, sync } from '../fakeApi';
+import { RequestPacer } from '../../nodes/RudderStack/transport/pacer';
 import { FAST, jsonOf, params, runNode, runNodeError, runNodeWithLogs, TOKEN } from '../harness';
 
 beforeEach(resetNock);
@@ -121,14 +122,60 @@ describe('many items', () => {
 		expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(1900);
 	});
 
-	it('a 429 slows every item down, not just the one that got it', async () => {
+	it('a 429 holds back every request, also those already waiting for their turn', async () => {
 		const api = fakeApi();
+		// A ceiling of 5 per second: b's and c's starts wait their turn while a's start gets the 429.
 		api.scope.post(`${base('a')}/start`).reply(429, { error: 'slow down' }, { 'Retry-After': '1' });
-		scriptSync(api, 'a', 0);
-		scriptSync(api, 'b', 0);
-		await runNode({ items: [{ connection: 'a' }, { connection: 'b' }], parameters: params('retl', 'start', { ...byItem, options: { ...FAST, concurrency: 1 } }) });
-		const first = api.requests[0].at;
-		expect(api.requests.slice(1).every((r) => r.at - first >= 950)).toBe(true);
+		for (const id of ['a', 'b', 'c']) scriptSync(api, id, 0);
+		await runNode({ items: ['a', 'b', 'c'].map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: { ...FAST, maxRequestsPerSecond: 5 } }) });
+		const [first, ...rest] = api.requests;
+		expect(first.method).toBe('POST');
+		expect(rest).toHaveLength(6);
+		expect(rest.map((r) => r.at - first.at).filter((delay) => delay < 950)).toEqual([]);
+	});
+
+	it('by default every item runs at once: all starts go out before any run ends', async () => {
+		const api = fakeApi();
+		const ids = Array.from({ length: 15 }, (_, i) => `c${i}`);
+		for (const id of ids) scriptSync(api, id, 1);
+		await runNode({ items: ids.map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: FAST }) });
+		expect(api.lines().slice(0, ids.length)).toEqual(ids.map((id) => `POST ${base(id)}/start`));
+	});
+
+	it('shares a ceiling too low for the demand fairly: every item waits the same number of slots between its requests', async () => {
+		// The order in which the pacer hands out its slots, by item (each item has its own lane).
+		const lanes: RequestPacer[] = [];
+		const handedTo: RequestPacer[] = [];
+		const lane = RequestPacer.prototype.lane;
+		const waitForTurn = RequestPacer.prototype.waitForTurn;
+		jest.spyOn(RequestPacer.prototype, 'lane').mockImplementation(function (this: RequestPacer) {
+			const created = lane.call(this);
+			lanes.push(created);
+			return created;
+		});
+		jest.spyOn(RequestPacer.prototype, 'waitForTurn').mockImplementation(async function (this: RequestPacer, ...args) {
+			await waitForTurn.apply(this, args);
+			handedTo.push(this);
+		});
+		const api = fakeApi();
+		const ids = ['a', 'b', 'c', 'd'];
+		for (const id of ids) scriptSync(api, id, 4);
+		// The ceiling allows 8 requests a second (a slot every 131 ms). Items b, c and d would poll
+		// every 0.1 s; item a every 0.4 s, so it asks later than they do, yet before its turn.
+		const items = ids.map((connection) => ({ connection, interval: connection === 'a' ? 0.4 : 0.1 }));
+		await runNode({ items, parameters: params('retl', 'start', { ...byItem, options: { pollInterval: '={{ $json.interval }}', maxRequestsPerSecond: 8 } }) });
+		jest.restoreAllMocks();
+		expect(api.requests).toHaveLength(ids.length * 6);
+		const slots = handedTo.map((pacer) => lanes.indexOf(pacer));
+		expect(slots).toHaveLength(ids.length * 6);
+		expect(new Set(slots)).toEqual(new Set(ids.map((_, item) => item)));
+		const gaps = ids.flatMap((_, item) => {
+			const mine = slots.flatMap((owner, slot) => (owner === item ? [slot] : []));
+			return mine.slice(1).map((slot, k) => slot - mine[k]);
+		});
+		expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(1);
+		// The starts were not held back behind the polls.
+		expect(api.lines().slice(0, ids.length).every((line) => line.startsWith('POST'))).toBe(true);
 	});
 
 	it('the token appears in no item, error item or log', async () => {

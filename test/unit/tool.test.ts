@@ -108,7 +108,7 @@ describe('as an AI tool', () => {
 
 	it('a failure outside any item (a bad step option) is an answer too', async () => {
 		const api = fakeApi();
-		const answer = await callTool(params('retl', 'wait', { connectionId: 'conn_1', syncId: 's', options: { concurrency: 0 } }));
+		const answer = await callTool(params('retl', 'wait', { connectionId: 'conn_1', syncId: 's', options: { concurrency: -1 } }));
 		expect(api.requests).toHaveLength(0);
 		expect(answer).toEqual([{ error: expect.stringMatching(/concurrency/) }]);
 	});

@@ -138,10 +138,10 @@ function waitOptionsOf(resource: ResourceName): INodeProperties {
 			displayName: 'Concurrency',
 			name: 'concurrency',
 			type: 'number',
-			default: 10,
-			typeOptions: { minValue: 1, numberPrecision: 0 },
+			default: 0,
+			typeOptions: { minValue: 0, numberPrecision: 0 },
 			description:
-				'How many items are handled at the same time. Set 1 to handle items one after another. Applies to the whole step: an expression must give the same value for every item.',
+				'The most items whose runs are started and followed at the same time; the other items start as those end. 0 (the default) sets no cap: every item\'s run proceeds at once, and Max Requests per Second bounds the load on RudderStack. Set 1 to handle items one after another. Applies to the whole step: an expression must give the same value for every item.',
 		},
 		{
 			displayName: 'If Already Running',

@@ -89,7 +89,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		// Every item is checked before any request goes out.
 		const prepared: Array<PreparedItem | undefined> = items.map((_, itemIndex) => {
 			try {
-				return operation.prepare(this, spec, itemIndex, shared);
+				// Each item its own lane of the pacer, so that items take turns under the ceiling.
+				return operation.prepare(this, spec, itemIndex, { ...shared, pacer: shared.pacer.lane() });
 			} catch (error) {
 				fail(itemIndex, error);
 				return undefined;

@@ -25,7 +25,8 @@ export const DEFAULTS = {
 	requestTimeout: 30,
 	maxRetries: 3,
 	retryDelay: 1,
-	concurrency: 10,
+	/** 0: no cap, every item's run proceeds at once; the request ceiling keeps RudderStack's load bounded. */
+	concurrency: 0,
 	/** All requests of one step together; the default keeps a busy workflow polite. */
 	maxRequestsPerSecond: 50,
 } as const;
@@ -154,7 +155,7 @@ export function readStepSettings(ctx: IExecuteFunctions): { concurrency: number;
 	const read = (itemIndex: number) => {
 		const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 		return {
-			concurrency: numberOption(ctx, itemIndex, options, 'concurrency', DEFAULTS.concurrency, { min: 1, integer: true }),
+			concurrency: numberOption(ctx, itemIndex, options, 'concurrency', DEFAULTS.concurrency, { min: 0, integer: true }) || Number.POSITIVE_INFINITY,
 			maxRequestsPerSecond: numberOption(ctx, itemIndex, options, 'maxRequestsPerSecond', DEFAULTS.maxRequestsPerSecond, { min: 0, exclusive: true }),
 		};
 	};

@@ -14,7 +14,7 @@ import { CancelledError, pause, throwIfCancelled, unlessCancelled } from '../run
 import { type AttemptFailure, httpFailure, networkFailure } from './failure';
 import { toBaseUrl } from './host';
 import { accessTokenOf } from './token';
-import type { RequestPacer } from './pacer';
+import { NoTurnBeforeDeadlineError, type RequestPacer } from './pacer';
 import { USER_AGENT } from './userAgent';
 
 export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
@@ -163,6 +163,21 @@ export async function rudderStackRequest<T = unknown>(
 	return await requestAs<T>(ctx, await accountOf(ctx), request, policy);
 }
 
+/**
+ * The pacer's turn, within the deadline: a turn that is due now is still taken at the deadline
+ * (the last poll of a wait); when none comes before it, the request ends there as out of time.
+ */
+async function waitForTurn(policy: RequestPolicy): Promise<void> {
+	const notAfter = policy.notAfter === undefined ? undefined : Math.max(policy.notAfter, Date.now());
+	const turn = await settle(policy.pacer?.waitForTurn(policy.signal, notAfter) ?? Promise.resolve());
+	if (turn.ok) return;
+	if (!(turn.error instanceof NoTurnBeforeDeadlineError)) throw turn.error;
+	// The pacer knows early that no turn comes in time; the wait still ends at its timeout, so that
+	// "timed out after N s" tells the time the user gave it.
+	await pause(turn.error.notAfter - Date.now(), policy.signal);
+	throw new OutOfTimeError();
+}
+
 /** The same rules for any of the package's credentials (the control plane's, the data plane's). */
 export async function requestAs<T = unknown>(
 	ctx: RequestContext,
@@ -188,8 +203,7 @@ export async function requestAs<T = unknown>(
 	};
 	for (let attempt = 0; ; attempt++) {
 		throwIfCancelled(policy.signal);
-		const turn = await policy.pacer?.waitForTurn(policy.signal, policy.notAfter);
-		if (turn === false) throw new OutOfTimeError();
+		await waitForTurn(policy);
 		const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, credentialType, { ...options });
 		const outcome = await settle(unlessCancelled(sent, policy.signal));
 		if (policy.signal?.aborted || (!outcome.ok && outcome.error instanceof CancelledError)) {
