@@ -8,6 +8,7 @@ export declare function runInEngine(options: {
 	credentials: ICredentialDataDecryptedObject;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	savedRunData?: IDataObject;
 }): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;
 
 export declare function listSearchInEngine(

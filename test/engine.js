@@ -44,7 +44,7 @@ class FunctionCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, savedRunData }) {
 	const node = {
 		id: 'node-1',
 		name: 'RudderStack',
@@ -66,6 +66,8 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 		webhookWaitingBaseUrl: '',
 		webhookTestBaseUrl: '',
 		variables: {},
+		// What n8n saved of this execution, read back by id (progress saving, a re-run).
+		...(savedRunData ? { getRunExecutionData: async (id) => (id === 'exec-1' ? { resultData: { runData: savedRunData } } : undefined) } : {}),
 	};
 	return { node, workflow, additionalData };
 }

@@ -17,6 +17,8 @@ export interface RunOptions {
 	credentials?: ICredentialDataDecryptedObject;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	/** Run data n8n saved for this execution earlier (progress saving; read back on a re-run). */
+	savedRunData?: IDataObject;
 }
 
 export interface RunResult {

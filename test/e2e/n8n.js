@@ -43,8 +43,15 @@ function installPackage(userFolder, tarball) {
 }
 
 class N8n {
-	constructor(version, { userFolder, port } = {}) {
+	/**
+	 * `env`: settings for every command of this instance (queue mode: database, Redis);
+	 * `command`: what start() runs, `start` (the default) or `worker`.
+	 */
+	constructor(version, { userFolder, port, env, command = 'start', args = [] } = {}) {
 		this.version = version;
+		this.extraEnv = env ?? {};
+		this.command = command;
+		this.args = args;
 		this.dir = runtimeDir(version);
 		this.userFolder = userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), `rudderstack-n8n-${version}-`));
 		this.port = port ?? PORT_BASE;
@@ -74,6 +81,11 @@ class N8n {
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 			DB_SQLITE_POOL_SIZE: '2',
 			TMPDIR: path.join(this.userFolder, 'tmp'),
+			// n8n 1.x's default "vm" expression engine needs isolated-vm, which does not run on Node 20.
+			...(this.version.startsWith('1.') ? { N8N_EXPRESSION_ENGINE: 'legacy' } : {}),
+			// A worker answers /healthz/readiness on its own port.
+			...(this.command === 'worker' ? { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(this.port) } : {}),
+			...this.extraEnv,
 			...extra,
 		};
 	}
@@ -122,9 +134,15 @@ class N8n {
 		return { ok: result.status === 0, run, error: resultData?.error, resultData, stdout, stderr: result.stderr };
 	}
 
-	/** Starts `n8n start`; resolves once /healthz/readiness answers. */
+	/** Makes saved workflows active (2.x publishes them; 1.x sets them active). */
+	async activateWorkflows(ids) {
+		const publish = fs.existsSync(path.join(this.dir, 'node_modules/n8n/dist/commands/publish'));
+		for (const id of ids) await this.cli(publish ? ['publish:workflow', `--id=${id}`] : ['update:workflow', `--id=${id}`, '--active=true']);
+	}
+
+	/** Starts `n8n start` (or the command given); resolves once /healthz/readiness answers. */
 	async start() {
-		this.server = spawn(this.node, [this.bin, 'start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		this.server = spawn(this.node, [this.bin, this.command, ...this.args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
 		this.serverLog = '';
 		this.server.stdout.on('data', (chunk) => (this.serverLog += chunk));
 		this.server.stderr.on('data', (chunk) => (this.serverLog += chunk));
@@ -142,8 +160,20 @@ class N8n {
 		throw new Error(`n8n did not become ready:\n${this.serverLog}`);
 	}
 
+	get running() {
+		return Boolean(this.server) && this.server.exitCode === null && this.server.signalCode === null;
+	}
+
+	/** Sends `signal` to the process; resolves with how it ended once it has. */
+	async kill(signal) {
+		if (!this.running) return { code: this.server?.exitCode, signal: this.server?.signalCode };
+		const exited = new Promise((resolve) => this.server.once('exit', (code, signalCode) => resolve({ code, signal: signalCode })));
+		this.server.kill(signal);
+		return await exited;
+	}
+
 	async stop() {
-		if (!this.server || this.server.exitCode !== null) return;
+		if (!this.running) return;
 		const exited = new Promise((resolve) => this.server.once('exit', resolve));
 		this.server.kill('SIGTERM');
 		const timer = setTimeout(() => this.server.kill('SIGKILL'), 10_000);

@@ -6,6 +6,7 @@ import { operationError, settle } from './errors';
 import { type Deadline, type RunJob, runIds } from './job';
 import { pause } from './pause';
 import { pollUntilDone } from './poll';
+import { savedExecutionStart } from './rerun';
 
 export interface StartedRun {
 	runId: string;
@@ -68,6 +69,9 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 		if (firstAmbiguousAt !== undefined) {
 			return { runId: await findOwnEarlierRun(job, firstAmbiguousAt), attached: 'ownEarlierAttempt' };
 		}
+		const began = spec.syncsPath ? await savedExecutionStart(ctx) : undefined;
+		const earlierRun = began === undefined ? undefined : await findSyncSince(job, began);
+		if (earlierRun) return { runId: earlierRun, attached: 'ownEarlierAttempt' };
 		if (settings.ifAlreadyRunning === 'fail') {
 			throw operationError(
 				ctx,

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { REPO } = require('./n8n');
+const { REPO } = require('../e2e/n8n');
 
 function binaries() {
 	const out = execFileSync('bash', [path.join(REPO, 'scripts/queue-services.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
