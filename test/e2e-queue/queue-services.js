@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { REPO } = require('../e2e/n8n');
+const { killOnExit, REPO } = require('../e2e/n8n');
 
 function binaries() {
 	const out = execFileSync('bash', [path.join(REPO, 'scripts/queue-services.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -49,7 +49,7 @@ class QueueServices {
 		const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.dir });
 		child.stdout.on('data', (chunk) => (this.log += chunk));
 		child.stderr.on('data', (chunk) => (this.log += chunk));
-		this.processes.push(child);
+		this.processes.push(killOnExit(child));
 		return child;
 	}
 
@@ -110,7 +110,8 @@ class QueueServices {
 			this.processes.map(async (child) => {
 				if (child.exitCode !== null || child.signalCode !== null) return;
 				const exited = new Promise((resolve) => child.once('exit', resolve));
-				child.kill('SIGTERM');
+				// PostgreSQL's fast shutdown (SIGINT) ends open sessions instead of waiting for them.
+				child.kill(child === this.postgres ? 'SIGINT' : 'SIGTERM');
 				const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
 				await exited;
 				clearTimeout(timer);

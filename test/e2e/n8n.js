@@ -42,6 +42,15 @@ function installPackage(userFolder, tarball) {
 	fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-rudderstack': manifest.version } }, null, 2));
 }
 
+// Processes to kill should this test process end without running its cleanup (one listener for all).
+const children = new Set();
+process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+function killOnExit(child) {
+	children.add(child);
+	child.once('exit', () => children.delete(child));
+	return child;
+}
+
 class N8n {
 	/**
 	 * `env`: settings for every command of this instance (queue mode: database, Redis);
@@ -142,7 +151,7 @@ class N8n {
 
 	/** Starts `n8n start` (or the command given); resolves once /healthz/readiness answers. */
 	async start() {
-		this.server = spawn(this.node, [this.bin, this.command, ...this.args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		this.server = killOnExit(spawn(this.node, [this.bin, this.command, ...this.args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] }));
 		this.serverLog = '';
 		this.server.stdout.on('data', (chunk) => (this.serverLog += chunk));
 		this.server.stderr.on('data', (chunk) => (this.serverLog += chunk));
@@ -188,7 +197,7 @@ function nodeItems(resultData, nodeName) {
 	return runs.flatMap((run) => (run.data?.main?.[0] ?? []).map((item) => item.json));
 }
 
-module.exports = { N8n, nodeItems, packPackage, ENCRYPTION_KEY, PORT_BASE, REPO };
+module.exports = { N8n, killOnExit, nodeItems, packPackage, ENCRYPTION_KEY, PORT_BASE, REPO };
 
 const OWNER = { email: 'owner@example.com', firstName: 'Play', lastName: 'Ground', password: 'Playground123' };
 
