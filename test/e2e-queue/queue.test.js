@@ -103,7 +103,9 @@ for (const [index, version] of VERSIONS.entries()) {
 			await main.importWorkflows(Object.values(WORKFLOWS));
 			await main.activateWorkflows(Object.values(WORKFLOWS).map((w) => w.id));
 			await Promise.all([main.start(), startWorker(0), startWorker(1)]);
-			const { cookie } = await ownerSession(main.url);
+			const { cookie } = await ownerSession(main.url).catch((error) => {
+				throw new Error(`${error.message}; the main ${main.running ? 'runs' : 'has exited'}:\n${main.serverLog.slice(-3000)}`);
+			});
 			rest = async (method, route, body) => {
 				const response = await fetch(`${main.url}/rest${route}`, { method, headers: { 'Content-Type': 'application/json', cookie, 'browser-id': 'e2e' }, body: body && JSON.stringify(body) });
 				const json = await response.json();

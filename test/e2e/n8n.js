@@ -45,6 +45,7 @@ function installPackage(userFolder, tarball) {
 // Processes to kill should this test process end without running its cleanup (one listener for all).
 const children = new Set();
 process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
 function killOnExit(child) {
 	children.add(child);
 	child.once('exit', () => children.delete(child));
@@ -143,10 +144,10 @@ class N8n {
 		return { ok: result.status === 0, run, error: resultData?.error, resultData, stdout, stderr: result.stderr };
 	}
 
-	/** Makes saved workflows active (2.x publishes them; 1.x sets them active). */
+	/** Makes saved workflows active: 2.x publishes each; 1.x sets them all active at once. */
 	async activateWorkflows(ids) {
-		const publish = fs.existsSync(path.join(this.dir, 'node_modules/n8n/dist/commands/publish'));
-		for (const id of ids) await this.cli(publish ? ['publish:workflow', `--id=${id}`] : ['update:workflow', `--id=${id}`, '--active=true']);
+		if (!fs.existsSync(path.join(this.dir, 'node_modules/n8n/dist/commands/publish'))) return void (await this.cli(['update:workflow', '--all', '--active=true']));
+		for (const id of ids) await this.cli(['publish:workflow', `--id=${id}`]);
 	}
 
 	/** Starts `n8n start` (or the command given); resolves once /healthz/readiness answers. */
