@@ -146,8 +146,11 @@ class N8n {
 
 	/** Makes saved workflows active: 2.x publishes each; 1.x sets them all active at once. */
 	async activateWorkflows(ids) {
-		if (!fs.existsSync(path.join(this.dir, 'node_modules/n8n/dist/commands/publish'))) return void (await this.cli(['update:workflow', '--all', '--active=true']));
-		for (const id of ids) await this.cli(['publish:workflow', `--id=${id}`]);
+		if (fs.existsSync(path.join(this.dir, 'node_modules/n8n/dist/commands/publish'))) {
+			for (const id of ids) await this.cli(['publish:workflow', `--id=${id}`]);
+		} else {
+			await this.cli(['update:workflow', '--all', '--active=true']);
+		}
 	}
 
 	/** Starts `n8n start` (or the command given); resolves once /healthz/readiness answers. */
@@ -157,7 +160,8 @@ class N8n {
 		this.server.stdout.on('data', (chunk) => (this.serverLog += chunk));
 		this.server.stderr.on('data', (chunk) => (this.serverLog += chunk));
 		const url = `http://127.0.0.1:${this.port}`;
-		const deadline = Date.now() + 90_000;
+		// Generous: a loaded machine can take minutes where an idle one takes seconds.
+		const deadline = Date.now() + 240_000;
 		while (Date.now() < deadline) {
 			if (this.server.exitCode !== null) throw new Error(`n8n exited early:\n${this.serverLog}`);
 			try {
