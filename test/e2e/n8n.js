@@ -209,7 +209,7 @@ const OWNER = { email: 'owner@example.com', firstName: 'Play', lastName: 'Ground
 /** Sets up the owner on a fresh n8n (a no-op when already done) and returns a logged-in session. */
 async function ownerSession(baseUrl) {
 	// Some n8n versions report ready a moment before their REST routes are mounted.
-	for (let tries = 0; tries < 60; tries++) {
+	for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
 		const setup = await fetch(`${baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(OWNER) });
 		if (setup.status !== 404) break;
 		await new Promise((resolve) => setTimeout(resolve, 500));
