@@ -210,8 +210,8 @@ const OWNER = { email: 'owner@example.com', firstName: 'Play', lastName: 'Ground
 async function ownerSession(baseUrl) {
 	// Some n8n versions report ready a moment before their REST routes are mounted.
 	for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
-		const setup = await fetch(`${baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(OWNER) });
-		if (setup.status !== 404) break;
+		const setup = await fetch(`${baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(OWNER) }).catch(() => undefined);
+		if (setup && setup.status !== 404) break;
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
 	const login = await fetch(`${baseUrl}/rest/login`, {
