@@ -234,11 +234,9 @@ for (const [index, version] of VERSIONS.entries()) {
 				`stop requests: ${stops.map((r) => `${((r.at - termAt) / 1000).toFixed(1)} s`).join(', ') || 'none'}; start requests: ${startsOf(connection).length}; syncs: ${syncsOf(connection).length}`);
 			assert.ok(exitS < GRACEFUL_SHUTDOWN_S + 5, 'the worker exited within the graceful shutdown timeout');
 			assert.equal(syncsOf(connection).length, 1, 'no second sync was started');
-			if (version.startsWith('2.')) {
-				// 2.x drains for 80% of the timeout, then cancels what still runs: Stop Sync on Cancel fires.
-				assert.equal(status, 'canceled');
-				assert.equal(stops.length, 1);
-			}
+			// Measured on 1.123.81 and 2.41.0: the worker waits for its executions until the shutdown
+			// timeout and exits without cancelling them, so Stop Sync on Cancel does not fire (README).
+			assert.equal(stops.length, 0, 'a worker shutdown does not cancel the execution');
 			if (rerun) {
 				assert.equal(status, 'success');
 				assert.match(JSON.stringify((await execution(id)).data ?? ''), new RegExp(syncId));

@@ -161,7 +161,7 @@ export const waitOptions: INodeProperties = {
 			type: 'boolean',
 			default: false,
 			displayOptions: retlOnly,
-			description: 'Whether to ask RudderStack to stop the sync when this n8n execution is cancelled (Stop button, workflow timeout, or a shutdown that cancels running executions, as n8n 2.x workers do)',
+			description: 'Whether to ask RudderStack to stop the sync when this n8n execution is cancelled (Stop button or workflow timeout; an n8n shutdown does not cancel executions)',
 		},
 		{
 			displayName: 'Timeout (Seconds)',

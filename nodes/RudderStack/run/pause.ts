@@ -2,7 +2,7 @@ import * as workflow from 'n8n-workflow';
 
 type AbortableSleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** Thrown when the n8n execution is cancelled (Stop, workflow timeout, shutdown) while we wait. */
+/** Thrown when the n8n execution is cancelled (Stop, workflow timeout) while we wait. */
 export class CancelledError extends Error {
 	constructor() {
 		super('The execution was cancelled');
