@@ -45,7 +45,8 @@ function installPackage(userFolder, tarball) {
 // Processes to kill should this test process end without running its cleanup (one listener for all).
 const children = new Set();
 process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+// A signal ends the process through 'exit' too, unless the script has its own handler (the playground).
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.listenerCount(signal) === 0 && process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
 function killOnExit(child) {
 	children.add(child);
 	child.once('exit', () => children.delete(child));
