@@ -113,7 +113,9 @@ for (const [index, version] of VERSIONS.entries()) {
 				return json.data ?? json;
 			};
 			// Activation reaches the webhook router a moment after start: probe without running.
-			await until('the webhooks to be registered', async () => (await fetch(`${main.url}/webhook/q-long`, { method: 'OPTIONS' })).status !== 404, 30_000);
+			for (const path of ['q-many', 'q-long']) {
+				await until(`the webhook ${path} to be registered`, async () => (await fetch(`${main.url}/webhook/${path}`, { method: 'OPTIONS' })).status !== 404, 60_000);
+			}
 		});
 
 		after(async () => {
