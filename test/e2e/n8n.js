@@ -42,9 +42,27 @@ function installPackage(userFolder, tarball) {
 	fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-rudderstack': manifest.version } }, null, 2));
 }
 
+// Processes to kill should this test process end without running its cleanup (one listener for all).
+const children = new Set();
+process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+// A signal ends the process through 'exit' too, unless the script has its own handler (the playground).
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.listenerCount(signal) === 0 && process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+function killOnExit(child) {
+	children.add(child);
+	child.once('exit', () => children.delete(child));
+	return child;
+}
+
 class N8n {
-	constructor(version, { userFolder, port } = {}) {
+	/**
+	 * `env`: settings for every command of this instance (queue mode: database, Redis);
+	 * `command`: what start() runs, `start` (the default) or `worker`.
+	 */
+	constructor(version, { userFolder, port, env, command = 'start', args = [] } = {}) {
 		this.version = version;
+		this.extraEnv = env ?? {};
+		this.command = command;
+		this.args = args;
 		this.dir = runtimeDir(version);
 		this.userFolder = userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), `rudderstack-n8n-${version}-`));
 		this.port = port ?? PORT_BASE;
@@ -74,6 +92,11 @@ class N8n {
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 			DB_SQLITE_POOL_SIZE: '2',
 			TMPDIR: path.join(this.userFolder, 'tmp'),
+			// n8n 1.x's default "vm" expression engine needs isolated-vm, which does not run on Node 20.
+			...(this.version.startsWith('1.') ? { N8N_EXPRESSION_ENGINE: 'legacy' } : {}),
+			// A worker answers /healthz/readiness on its own port.
+			...(this.command === 'worker' ? { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(this.port) } : {}),
+			...this.extraEnv,
 			...extra,
 		};
 	}
@@ -122,14 +145,24 @@ class N8n {
 		return { ok: result.status === 0, run, error: resultData?.error, resultData, stdout, stderr: result.stderr };
 	}
 
-	/** Starts `n8n start`; resolves once /healthz/readiness answers. */
+	/** Makes saved workflows active: 2.x publishes each; 1.x sets them all active at once. */
+	async activateWorkflows(ids) {
+		if (fs.existsSync(path.join(this.dir, 'node_modules/n8n/dist/commands/publish'))) {
+			for (const id of ids) await this.cli(['publish:workflow', `--id=${id}`]);
+		} else {
+			await this.cli(['update:workflow', '--all', '--active=true']);
+		}
+	}
+
+	/** Starts `n8n start` (or the command given); resolves once /healthz/readiness answers. */
 	async start() {
-		this.server = spawn(this.node, [this.bin, 'start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		this.server = killOnExit(spawn(this.node, [this.bin, this.command, ...this.args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] }));
 		this.serverLog = '';
 		this.server.stdout.on('data', (chunk) => (this.serverLog += chunk));
 		this.server.stderr.on('data', (chunk) => (this.serverLog += chunk));
 		const url = `http://127.0.0.1:${this.port}`;
-		const deadline = Date.now() + 90_000;
+		// Generous: a loaded machine can take minutes where an idle one takes seconds.
+		const deadline = Date.now() + 240_000;
 		while (Date.now() < deadline) {
 			if (this.server.exitCode !== null) throw new Error(`n8n exited early:\n${this.serverLog}`);
 			try {
@@ -157,8 +190,20 @@ class N8n {
 		await this.rest(session, 'POST', `/workflows/${id}/activate`, { versionId });
 	}
 
+	get running() {
+		return Boolean(this.server) && this.server.exitCode === null && this.server.signalCode === null;
+	}
+
+	/** Sends `signal` to the process; resolves with how it ended once it has. */
+	async kill(signal) {
+		if (!this.running) return { code: this.server?.exitCode, signal: this.server?.signalCode };
+		const exited = new Promise((resolve) => this.server.once('exit', (code, signalCode) => resolve({ code, signal: signalCode })));
+		this.server.kill(signal);
+		return await exited;
+	}
+
 	async stop() {
-		if (!this.server || this.server.exitCode !== null) return;
+		if (!this.running) return;
 		const exited = new Promise((resolve) => this.server.once('exit', resolve));
 		this.server.kill('SIGTERM');
 		const timer = setTimeout(() => this.server.kill('SIGKILL'), 10_000);
@@ -173,16 +218,16 @@ function nodeItems(resultData, nodeName) {
 	return runs.flatMap((run) => (run.data?.main?.[0] ?? []).map((item) => item.json));
 }
 
-module.exports = { N8n, nodeItems, packPackage, ENCRYPTION_KEY, PORT_BASE, REPO };
+module.exports = { N8n, killOnExit, nodeItems, packPackage, ENCRYPTION_KEY, PORT_BASE, REPO };
 
 const OWNER = { email: 'owner@example.com', firstName: 'Play', lastName: 'Ground', password: 'Playground123' };
 
 /** Sets up the owner on a fresh n8n (a no-op when already done) and returns a logged-in session. */
 async function ownerSession(baseUrl) {
 	// Some n8n versions report ready a moment before their REST routes are mounted.
-	for (let tries = 0; tries < 60; tries++) {
-		const setup = await fetch(`${baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(OWNER) });
-		if (setup.status !== 404) break;
+	for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
+		const setup = await fetch(`${baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(OWNER) }).catch(() => undefined);
+		if (setup && setup.status !== 404) break;
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
 	const login = await fetch(`${baseUrl}/rest/login`, {

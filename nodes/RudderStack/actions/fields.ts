@@ -195,7 +195,7 @@ function waitOptionsOf(resource: ResourceName): INodeProperties {
 				name: 'stopOnCancel',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to ask RudderStack to stop the sync when this n8n execution is cancelled (Stop button, workflow timeout or shutdown)',
+				description: 'Whether to ask RudderStack to stop the sync when this n8n execution is cancelled (Stop button or workflow timeout; an n8n shutdown does not cancel executions)',
 			},
 		);
 	}

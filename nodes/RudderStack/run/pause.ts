@@ -2,7 +2,7 @@ import * as workflow from 'n8n-workflow';
 
 type AbortableSleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** Thrown when the n8n execution is cancelled (Stop, workflow timeout, shutdown) while we wait. */
+/** Thrown when the n8n execution is cancelled (Stop, workflow timeout) while we wait. */
 export class CancelledError extends Error {
 	constructor() {
 		super('The execution was cancelled');
@@ -14,9 +14,13 @@ export function throwIfCancelled(signal?: AbortSignal): void {
 	if (signal?.aborted) throw new CancelledError();
 }
 
-// Feature-detected: n8n-workflow only has sleepWithAbort in newer releases, and community nodes
-// may not call setTimeout themselves.
+// Community nodes may not call setTimeout themselves, so waits go through n8n-workflow, whose
+// sleep differs by release (feature-detected): 1.98 to 2.33 export sleepWithAbort(ms, signal);
+// 2.34 and later drop it and give sleep(ms, signal) the signal instead; older ones have only
+// sleep(ms), which ignores a second argument and runs its timer out after an abort, so the wait
+// also races the signal.
 const sleepWithAbort = (workflow as { sleepWithAbort?: AbortableSleep }).sleepWithAbort;
+const sleep = workflow.sleep as AbortableSleep;
 
 // Hundreds of items may wait on one step's signal at once. Each signal gets a single listener
 // that calls the current waiters, so the listener count stays at one (no MaxListeners warning)
@@ -45,7 +49,7 @@ export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 	const forget = whenAborted(signal, () => relay.abort());
 	try {
 		// Either way the only rejection is the abort, which the check below reports.
-		const sleeping = sleepWithAbort ? sleepWithAbort(ms, relay.signal) : Promise.race([workflow.sleep(ms), cancellation(relay.signal).cancelled]);
+		const sleeping = sleepWithAbort ? sleepWithAbort(ms, relay.signal) : Promise.race([sleep(ms, relay.signal), cancellation(relay.signal).cancelled]);
 		await sleeping.catch(() => undefined);
 	} finally {
 		forget();

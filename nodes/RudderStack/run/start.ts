@@ -8,6 +8,7 @@ import { type Deadline, type RunJob, runIds } from './job';
 import { CancelledError, pause } from './pause';
 import { pollUntilDone } from './poll';
 import { cancelledByUser, detachedContext, stopAfterCancel, withinStopBudget } from './stop';
+import { savedExecutionStart } from './rerun';
 
 export interface StartedRun {
 	runId: string;
@@ -66,6 +67,9 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 			if (!spec.syncsPath) throw unfollowable(job, firstAmbiguous.error, error);
 			return { runId: await findOwnEarlierRun(job, firstAmbiguous.at), attached: 'ownEarlierAttempt' };
 		}
+		const began = spec.syncsPath ? await savedExecutionStart(ctx) : undefined;
+		const earlierRun = began === undefined ? undefined : await findSyncSince(job, began);
+		if (earlierRun) return { runId: earlierRun, attached: 'ownEarlierAttempt' };
 		if (settings.ifAlreadyRunning === 'fail') {
 			throw operationError(
 				ctx,
