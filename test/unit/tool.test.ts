@@ -8,6 +8,21 @@ const fromAI = (key: string, description: string) => `={{ $fromAI('${key}', \`${
 const retl = '/v2/retl-connections/conn_1';
 const connection = { __rl: true, mode: 'id', value: fromAI('connectionId', 'The Reverse ETL connection') };
 
+// nock answers on the real timers it found when it was loaded, not on jest's fake clock: a test
+// that drives the fake clock must give each answer real time to land, or the clock outruns it
+// (10 s jumps take well under the millisecond nock's reply waits) and a request times out unanswered.
+// Kept at load, before any test fakes the timers (jest's fake timers replace the module's methods too).
+const { setTimeout: realSleep } = jest.requireActual<{ setTimeout: (ms: number) => Promise<unknown> }>('node:timers/promises');
+
+/** Waits in real time until `n` requests were answered, then lets the answer reach the node. */
+async function answered(replied: () => number, n: number): Promise<void> {
+	for (let waited = 0; replied() < n; waited += 5) {
+		if (waited > 10_000) throw new Error(`${replied()} of ${n} requests answered after 10 s of real time`);
+		await realSleep(5);
+	}
+	await realSleep(20);
+}
+
 describe('as an AI tool', () => {
 	it('is described to the agent per operation, with the ids it needs, and $fromAI() fields as its input schema', async () => {
 		const tool = await asTool(params('retl', 'get', { connectionId: connection, syncId: fromAI('syncId', 'The sync, from Start or Get Many') }));
@@ -57,11 +72,21 @@ describe('as an AI tool', () => {
 		jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
 		try {
 			const api = fakeApi();
+			let replied = 0;
+			api.scope.on('replied', () => replied++);
 			api.scope.get(`${retl}/syncs/sync_1`).times(100).reply(200, sync('running', { id: 'sync_1' }));
+			const t0 = Date.now();
 			const answer = callTool(params('retl', 'wait', { connectionId: 'conn_1', syncId: 'sync_1', options: { pollInterval: 10 } }));
-			for (let i = 0; i < 10; i++) await jest.advanceTimersByTimeAsync(10_000);
+			// Each poll is answered, and the answer read, before the fake clock moves on to the next beat.
+			for (let poll = 1; poll <= 4; poll++) {
+				await answered(() => replied, poll);
+				await jest.advanceTimersByTimeAsync(10_000);
+			}
+			// The bound ended the wait: more time brings no more polls.
+			for (let i = 0; i < 6; i++) await jest.advanceTimersByTimeAsync(10_000);
+			await realSleep(20);
 			expect(await answer).toEqual([{ connectionId: 'conn_1', syncId: 'sync_1', status: 'running', timedOut: true, hint: expect.any(String) }]);
-			expect(api.requests.length).toBe(4); // at 0, 10, 20 and 30 s: the bound is 30 s
+			expect(api.requests.map((request) => request.at - t0)).toEqual([0, 10_000, 20_000, 30_000]); // the bound is 30 s
 		} finally {
 			jest.useRealTimers();
 		}
