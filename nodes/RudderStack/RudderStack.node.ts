@@ -30,7 +30,10 @@ export class RudderStack implements INodeType {
 		credentials: [
 			// Tested by the node rather than by a request in the credential, so that a refusal can say
 			// what RudderStack answered (see transport/credentialCheck.ts).
-			{ name: 'rudderStackApi', required: true, displayOptions: { show: { resource: ['retl', 'profiles', 'etl'] } }, testedBy: 'rudderStackApiTest' },
+			// `hide` rather than `show` for the other resources: when every value of a parameter picks a
+			// credential, n8n's editor takes that parameter for an authentication switch and no longer
+			// shows it among the parameters, and Resource vanished from the panel.
+			{ name: 'rudderStackApi', required: true, displayOptions: { hide: { resource: ['event'] } }, testedBy: 'rudderStackApiTest' },
 			{ name: 'rudderStackDataPlaneApi', required: true, displayOptions: { show: { resource: ['event'] } }, testedBy: 'rudderStackDataPlaneTest' },
 		],
 		properties: [

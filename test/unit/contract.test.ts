@@ -1,4 +1,5 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { RudderStackApi } from '../../credentials/RudderStackApi.credentials';
 import { RudderStackDataPlaneApi } from '../../credentials/RudderStackDataPlaneApi.credentials';
@@ -64,10 +65,14 @@ describe('the Event resource and its credential', () => {
 		const credential = new RudderStackDataPlaneApi();
 		expect([credential.name, credential.displayName, credential.properties.map((p) => p.name)]).toEqual(['rudderStackDataPlaneApi', 'RudderStack Data Plane', ['dataPlaneUrl', 'writeKey']]);
 		expect(credential.properties[1].typeOptions?.password).toBe(true);
-		expect(description.credentials?.map((c) => [c.name, c.displayOptions?.show?.resource])).toEqual([
-			['rudderStackApi', ['retl', 'profiles', 'etl']],
-			['rudderStackDataPlaneApi', ['event']],
-		]);
+		// Which credential the node asks for, per resource, as n8n decides it.
+		const asked = (resource: string) =>
+			(description.credentials ?? []).filter((c) => NodeHelpers.displayParameter({ resource }, c, { typeVersion: 1 }, description)).map((c) => c.name);
+		expect(['retl', 'profiles', 'etl', 'event'].map(asked)).toEqual([['rudderStackApi'], ['rudderStackApi'], ['rudderStackApi'], ['rudderStackDataPlaneApi']]);
+		// n8n's editor hides a parameter whose every value is named by a credential's `show` (it takes
+		// it for an authentication switch): Resource must stay a visible parameter.
+		const named = new Set((description.credentials ?? []).flatMap((c) => (c.displayOptions?.show?.resource ?? []) as string[]));
+		expect(values(description.properties.find((p) => p.name === 'resource')).every((value) => named.has(String(value)))).toBe(false);
 	});
 
 	it('keeps the operations, fields and options', () => {
