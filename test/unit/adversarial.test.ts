@@ -3,9 +3,11 @@
  * the trigger or the Event resource report something untrue. Tests marked `it.failing` show a
  * real problem (the assertion is what the node should do); plain `it` tests are attacks that held.
  */
+import { CredentialTestContext } from 'n8n-core';
 import nock from 'nock';
 import type { IDataObject } from 'n8n-workflow';
 
+import { RudderStack } from '../../nodes/RudderStack/RudderStack.node';
 import { within } from '../clock';
 import { fakeApi, resetNock, sync } from '../fakeApi';
 import { FAST, jsonOf, params, pollTrigger, runEvents, runNodeWithLogs, WRITE_KEY } from '../harness';
@@ -363,3 +365,22 @@ describe('Trigger', () => {
 	});
 });
 
+
+describe('Data-plane credential test', () => {
+	beforeEach(resetNock);
+	afterAll(resetNock);
+	const test = async (data: IDataObject) => {
+		const fn = new RudderStack().methods.credentialTest.rudderStackDataPlaneTest;
+		return await fn.call(new CredentialTestContext(), { id: 'c', name: 'c', type: 'rudderStackDataPlaneApi', data } as never);
+	};
+
+	// PROBLEM. Any 400 counts as "the key is known" (credentialTest.ts). A URL that is not a RudderStack
+	// data plane but answers 400 to a POST (nginx's "plain HTTP request was sent to HTTPS port", another
+	// API, a WAF) makes the test say "Connection successful!" without the key ever being checked; the
+	// first real send then fails. RudderStack's own 400 for the empty batch reads "Empty batch payload".
+	it.failing('a 400 from something that is not RudderStack is not "Connection successful!"', async () => {
+		nock('http://not-a-dataplane.example').post('/v1/batch').reply(400, '<html><body><h1>400 Bad Request</h1>The plain HTTP request was sent to HTTPS port</body></html>');
+		const result = await test({ dataPlaneUrl: 'http://not-a-dataplane.example', writeKey: 'any-key-at-all' });
+		expect(result.status).toBe('Error');
+	});
+});
