@@ -325,6 +325,7 @@ describe('Trigger', () => {
 	const poll = async (connectionId: string, staticData?: IDataObject) =>
 		await pollTrigger({ parameters: { connectionId: { __rl: true, mode: 'id', value: connectionId }, events: ['succeeded', 'failed'] }, credentials: { host: mock.url, accessToken: TOKEN }, staticData });
 	const ids = (output: { json: IDataObject }[][] | null) => (output ?? []).flat().map((item) => item.json.syncId);
+	const cursorOf = (result: { staticData?: IDataObject }) => (result.staticData?.['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject;
 	function addSync(connectionId: string, id: string, agoMs: number, endedAgoMs?: number) {
 		const now = Date.now();
 		const run = { kind: 'retl', targetId: connectionId, id, startedAt: now - agoMs, ...(endedAgoMs === undefined ? {} : { endsAt: now - endedAgoMs }) };
@@ -333,7 +334,7 @@ describe('Trigger', () => {
 		return run;
 	}
 
-	// PROBLEM (medium-low likelihood, silent loss). A sync that runs for hours falls out of the list
+	// FIXED (was: medium-low likelihood, silent loss). A sync that runs for hours falls out of the list
 	// window once a newer sync has started, and is then fetched by id each poll. One 404 on that fetch
 	// (a deployment, a proxy, a replica lagging) drops it from the cursor for good ("no longer watched",
 	// a warn log only); when it ends, its failure is never emitted. A sync the trigger saw running
@@ -357,7 +358,6 @@ describe('Trigger', () => {
 	});
 
 	it('a watched sync RudderStack does not find in 5 polls in a row is given up, with a warning; 4 misses are not enough', async () => {
-		const cursorOf = (result: { staticData?: IDataObject }) => (result.staticData?.['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject;
 		mock.script('cg', { runMs: 100 * HOUR, outcome: 'failed' });
 		addSync('cg', 'long', 2 * HOUR);
 		addSync('cg', 'newer', 30 * 60_000, 29 * 60_000);
@@ -375,7 +375,6 @@ describe('Trigger', () => {
 	});
 
 	it('a watched sync found again after a miss is watched with its count reset', async () => {
-		const cursorOf = (result: { staticData?: IDataObject }) => (result.staticData?.['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject;
 		mock.script('ch', { runMs: 100 * HOUR, outcome: 'failed', faults: { status: [{ status: 404 }, { status: 404 }] } });
 		addSync('ch', 'long', 2 * HOUR);
 		addSync('ch', 'newer', 30 * 60_000, 29 * 60_000);
@@ -391,7 +390,7 @@ describe('Trigger', () => {
 		addSync('cd', 'running', 30 * 60_000);
 		const first = await poll('cd');
 		expect(first.error).toBeUndefined();
-		const watch = ((first.staticData?.['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject).watch as string[][];
+		const watch = cursorOf(first).watch as string[][];
 		expect(watch.map(([id]) => id)).toEqual(['running']);
 	});
 
@@ -410,7 +409,7 @@ describe('Trigger', () => {
 		expect(again.output).toBeNull();
 	});
 
-	// PROBLEM (low likelihood, long silent loss). `since` is the newest startedAt ever seen, and the next
+	// FIXED (was: low likelihood, long silent loss). `since` was the newest startedAt ever seen, and the next
 	// list asks only for syncs started after since - 10 min. One sync stamped 2 h in the future (a
 	// replica's clock, a stamp without its time zone) moves the cursor 2 h ahead: every correctly
 	// stamped sync of the next 2 h is never listed, never emitted. A cap of since at the newest
