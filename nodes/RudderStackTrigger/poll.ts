@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { RESOURCES } from '../RudderStack/resources';
 import { runOutput } from '../RudderStack/run/poll';
 import { checkTargetId, readMaxFailedRows } from '../RudderStack/run/settings';
-import { advance, firstCursor, isCursor, type SeenSync, WINDOW_MS } from './cursor';
+import { advance, firstCursor, isCursor, MAX_MISSES, type SeenSync, WINDOW_MS } from './cursor';
 import { eventFields, eventOf, readEvents, type SyncEvent } from './events';
 import { fetchSync, listSyncs, type Watcher } from './syncs';
 
@@ -54,7 +54,7 @@ async function pollCursor(watcher: Watcher, events: SyncEvent[]): Promise<INodeE
 		const lowerBound = Date.now() - ACTIVATION_LOOKBACK_MS;
 		const recent = await listSyncs(watcher, { started_after: iso(lowerBound - WINDOW_MS) });
 		const running = await listSyncs(watcher, { status: 'running' });
-		staticData.cursor = firstCursor(connectionId, lowerBound, [...recent, ...running]) as unknown as IDataObject;
+		staticData.cursor = firstCursor(connectionId, lowerBound, [...recent, ...running], Date.now()) as unknown as IDataObject;
 		return null;
 	}
 	const from = Date.parse(kept.since) - WINDOW_MS;
@@ -66,8 +66,13 @@ async function pollCursor(watcher: Watcher, events: SyncEvent[]): Promise<INodeE
 		const sync = await fetchSync(watcher, syncId);
 		if (sync) fetched.push(sync);
 	}
-	const { ended, cursor, lost } = advance(kept, [...listed, ...fetched]);
-	for (const syncId of lost) ctx.logger.warn(`RudderStack Trigger: sync ${syncId} of retl connection ${connectionId} was running and is gone from RudderStack; it is no longer watched`);
+	const { ended, cursor, missing, lost } = advance(kept, [...listed, ...fetched], Date.now());
+	for (const [syncId, , misses] of missing) {
+		ctx.logger.warn(`RudderStack Trigger: sync ${syncId} of retl connection ${connectionId} was running and RudderStack does not find it (${misses} of ${MAX_MISSES} polls in a row); it is still watched`);
+	}
+	for (const syncId of lost) {
+		ctx.logger.warn(`RudderStack Trigger: sync ${syncId} of retl connection ${connectionId} was running and RudderStack has not found it in ${MAX_MISSES} polls in a row; it is no longer watched`);
+	}
 	// Only now, with every request answered: a failed poll leaves the cursor as it was.
 	staticData.cursor = cursor as unknown as IDataObject;
 	const items = ended.filter((sync) => events.includes(eventOf(sync) as SyncEvent)).map((sync) => item(watcher, sync));

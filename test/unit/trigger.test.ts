@@ -132,7 +132,8 @@ describe('RudderStack Trigger', () => {
 	it('reads every page of the list, keeping its filter, and the cursor stays small', async () => {
 		mock.script('c5', LONG);
 		const data = await activate('c5');
-		for (let i = 0; i < 250; i++) addSync('c5', `s${String(i).padStart(3, '0')}`, (300 - i) * 1000, (299 - i) * 1000);
+		// Hours ago (the activation cursor reaches 24 h back), so that a later sync can start well after them and not in the future.
+		for (let i = 0; i < 250; i++) addSync('c5', `s${String(i).padStart(3, '0')}`, 2 * HOUR + (300 - i) * 1000, 2 * HOUR + (299 - i) * 1000);
 		mock.requests.length = 0;
 		const all = await poll('c5', data);
 		expect(all.error).toBeUndefined();
@@ -142,14 +143,14 @@ describe('RudderStack Trigger', () => {
 		for (const path of pages) expect(path).toMatch(/started_after=.*per_page=100/);
 		expect(pages.map((path) => new URL(path, 'http://x').searchParams.get('page'))).toEqual([null, '2', '3']);
 		expect(JSON.stringify(all.staticData).length).toBeLessThan(12_000);
-		for (let i = 0; i < 250; i++) addSync('c5', `t${String(i).padStart(3, '0')}`, 40_000 - i * 100, 40_000 - i * 100 - 50);
+		for (let i = 0; i < 250; i++) addSync('c5', `t${String(i).padStart(3, '0')}`, HOUR + 40_000 - i * 100, HOUR + 40_000 - i * 100 - 50);
 		const more = await poll('c5', all.staticData);
 		expect(ids(more.output)).toHaveLength(250);
 		// Bounded by the syncs inside the window, not by all seen (500 here).
 		expect(((more.staticData['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject).done).toHaveLength(200);
 		expect((await poll('c5', more.staticData)).output).toBeNull();
 		// A sync that starts well after them leaves them all outside the window: the cursor shrinks again.
-		addSync('c5', 'later', -20 * 60_000, 1);
+		addSync('c5', 'later', 60_000, 1);
 		const later = await poll('c5', more.staticData);
 		expect(ids(later.output)).toEqual(['later']);
 		const cursor = (later.staticData['node:RudderStack Trigger'] as IDataObject).cursor as IDataObject;
@@ -246,12 +247,13 @@ describe('RudderStack Trigger', () => {
 		expect([...ids(one.output), ...ids(two.output)]).toEqual(['z']);
 	});
 
-	it('RudderStack\'s clock ahead of this one moves nothing: only RudderStack\'s own times are compared', async () => {
+	it('RudderStack\'s clock hours ahead of this one loses and repeats nothing', async () => {
 		mock.script('c13', LONG);
 		addSync('c13', 'future_done', -2 * HOUR, 1); // RudderStack says it started in 2 h; it is over
 		const data = await activate('c13');
 		addSync('c13', 'future_new', -3 * HOUR, 1);
 		const next = await poll('c13', data);
 		expect(ids(next.output)).toEqual(['future_new']);
+		expect((await poll('c13', next.staticData)).output).toBeNull();
 	});
 });
