@@ -24,7 +24,7 @@ describe('Start: adopting a sync that is not ours', () => {
 	beforeEach(resetNock);
 	afterAll(resetNock);
 
-	// PROBLEM. RudderStack's schedule started sync "foreign" an hour ago; it still runs. Our start gets a
+	// FIXED (was a problem). RudderStack's schedule started sync "foreign" an hour ago; it still runs. Our start gets a
 	// 500 (nothing started: the connection was busy anyway), the retry gets 409. findOwnEarlierRun takes
 	// the newest running sync without checking that it could be ours (couldBeOurs is only applied to the
 	// started_after list), so a sync that began an hour before our first attempt is reported as
@@ -125,7 +125,7 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(mock.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
 
-	// PROBLEM (same root as above, inside one step). Two items start the same connection with different
+	// FIXED (was a problem; same root as above, inside one step). Two items start the same connection with different
 	// sync types, so they do not share a run. The first start to arrive gets a 500 (nothing started);
 	// the other item's start goes through. The 500 item looks for "its" sync, finds the sibling's (started
 	// right after its attempt) and reports it as its own (attached: ownEarlierAttempt): both items claim
@@ -157,7 +157,7 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(mock.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(0);
 	});
 
-	// QUESTION (arguable). ifAlreadyRunning "attach" follows a sync RudderStack's schedule started; Stop
+	// FIXED (was arguable). ifAlreadyRunning "attach" follows a sync RudderStack's schedule started; Stop
 	// Sync on Cancel then stops that sync when the user cancels the execution, though this execution
 	// never started it (waitForRun does not look at `attached`). Combined with the mis-adoption above
 	// (attached: ownEarlierAttempt on someone else's sync) it stops a sync that is not ours.
@@ -177,7 +177,7 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(mock.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(0);
 	});
 
-	// PROBLEM. Items on the same connection and body share one start (dedupeKey has no ifAlreadyRunning),
+	// FIXED (was a problem). Items on the same connection and body share one start (dedupeKey has no ifAlreadyRunning),
 	// and the shared start runs with the first item's settings. A sync is running; item 0 says "fail",
 	// item 1 says "attach": item 1 gets item 0's error, '"ifAlreadyRunning" is set to fail', which is untrue
 	// for it (and in the other order, the "fail" item is reported as a success, attached).
@@ -196,7 +196,7 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(b).toMatchObject({ status: 'succeeded', attached: 'alreadyRunning' });
 	});
 
-	// PROBLEM (same root). A foreign sync runs for 2 s; ifAlreadyRunning "wait". Item 0 has Timeout 0.5 s,
+	// FIXED (was a problem; same root). A foreign sync runs for 2 s; ifAlreadyRunning "wait". Item 0 has Timeout 0.5 s,
 	// item 1 none. Both share one start, run with item 0's deadline, so item 1 also fails with "timed out
 	// after 0.5 s" although it set no timeout and its sync would have started after the foreign one.
 	it('two items share one start; the item without a Timeout is not failed by the other item\'s Timeout', async () => {

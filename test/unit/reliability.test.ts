@@ -72,6 +72,15 @@ describe('409 already running', () => {
 		expect(error.message).toMatch(/^Waiting for the run already in progress on source src_1 timed out after 0\.\d s; no new run was started$/);
 		expect(posts(api).length).toBeLessThanOrEqual(6);
 	});
+
+	it('wait: a Timeout that runs out during the pause before the next start says it was waiting, not that the start did not get through', async () => {
+		const api = fakeApi();
+		api.scope.post('/v2/sources/src_1/start').times(5).reply(409, { error: 'already running' });
+		// The pause (one poll interval, cut to the time left) ends at the deadline, so the next start is never sent.
+		const error = await runNodeError({ parameters: params('etl', 'start', { sourceId: 'src_1', options: { pollInterval: 5, timeout: 0.2 } }) });
+		expect(error.message).toMatch(/^Waiting for the run already in progress on source src_1 timed out after 0\.\d s; no new run was started$/);
+		expect(posts(api)).toHaveLength(1);
+	});
 });
 
 describe('no second sync after an ambiguous start (upstream 30)', () => {

@@ -70,6 +70,7 @@ export async function startRun(job: StartJob, body: IDataObject | undefined, dea
 	const request: ApiRequest = { method: 'POST', path: spec.startPath(targetId), body };
 	const policy: RequestPolicy = { ...settings.request, retryAmbiguous: false, notAfter: deadline.notAfter };
 	let firstAmbiguous: { at: number; error: RudderStackApiError } | undefined;
+	let waitedForOther = false;
 	for (let ambiguousFailures = 0; ; ) {
 		const attemptedAt = Date.now();
 		const started = await settle(sendStart(job, request, policy));
@@ -87,7 +88,10 @@ export async function startRun(job: StartJob, body: IDataObject | undefined, dea
 			return { runId };
 		}
 		const { error } = started;
-		if (error instanceof OutOfTimeError) throw startOutOfTime(job, deadline, error, firstAmbiguous !== undefined);
+		if (error instanceof OutOfTimeError) {
+			// The time ran out while waiting for the other run to end: say so, whichever request noticed.
+			throw waitedForOther ? idleTimedOut(job, deadline) : startOutOfTime(job, deadline, error, firstAmbiguous !== undefined);
+		}
 		if (error instanceof RudderStackApiError && error.ambiguous) {
 			firstAmbiguous ??= { at: attemptedAt, error };
 			const ours = spec.syncsPath ? await findSyncSince(job, firstAmbiguous.at) : undefined;
@@ -118,6 +122,7 @@ export async function startRun(job: StartJob, body: IDataObject | undefined, dea
 		if (settings.ifAlreadyRunning === 'attach') {
 			return { runId: await findRunningSync(job, 'attach'), attached: 'alreadyRunning' };
 		}
+		waitedForOther = true;
 		await waitUntilIdle(job, deadline);
 	}
 }
@@ -244,15 +249,18 @@ async function findOwnEarlierRun(job: StartJob, attemptedAt: number): Promise<st
 }
 
 /** ifAlreadyRunning "wait": RETL follows the running sync; sources can only try again later. */
+function idleTimedOut(job: RunJob, deadline: Deadline) {
+	return operationError(
+		job.ctx,
+		job.itemIndex,
+		`Waiting for the run already in progress on ${job.spec.targetNoun} ${job.targetId} timed out after ${deadline.elapsedSeconds()} s; no new run was started`,
+		runIds(job),
+	);
+}
+
 async function waitUntilIdle(job: RunJob, deadline: Deadline): Promise<void> {
 	const { settings, spec, targetId } = job;
-	const timedOut = () =>
-		operationError(
-			job.ctx,
-			job.itemIndex,
-			`Waiting for the run already in progress on ${spec.targetNoun} ${targetId} timed out after ${deadline.elapsedSeconds()} s; no new run was started`,
-			runIds(job),
-		);
+	const timedOut = () => idleTimedOut(job, deadline);
 	const remaining = deadline.remainingMs();
 	if (remaining <= 0) throw timedOut();
 	const otherSync = spec.syncsPath ? await findRunningSync(job, 'probe') : undefined;
@@ -262,5 +270,6 @@ async function waitUntilIdle(job: RunJob, deadline: Deadline): Promise<void> {
 		if ('timedOut' in result) throw timedOut();
 	} else {
 		await pause(Math.min(settings.pollIntervalMs, remaining), settings.request.signal);
+		if (deadline.remainingMs() <= 0) throw timedOut();
 	}
 }
