@@ -248,7 +248,6 @@ async function findOwnEarlierRun(job: StartJob, attemptedAt: number): Promise<st
 	);
 }
 
-/** ifAlreadyRunning "wait": RETL follows the running sync; sources can only try again later. */
 function idleTimedOut(job: RunJob, deadline: Deadline) {
 	return operationError(
 		job.ctx,
@@ -258,6 +257,7 @@ function idleTimedOut(job: RunJob, deadline: Deadline) {
 	);
 }
 
+/** ifAlreadyRunning "wait": RETL follows the running sync; sources can only try again later. */
 async function waitUntilIdle(job: RunJob, deadline: Deadline): Promise<void> {
 	const { settings, spec, targetId } = job;
 	const timedOut = () => idleTimedOut(job, deadline);
