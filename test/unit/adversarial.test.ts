@@ -24,12 +24,12 @@ describe('Start: adopting a sync that is not ours', () => {
 	beforeEach(resetNock);
 	afterAll(resetNock);
 
-	// PROBLEM. RudderStack's schedule started sync "foreign" an hour ago; it still runs. Our start gets a
+	// FIXED (was a problem). RudderStack's schedule started sync "foreign" an hour ago; it still runs. Our start gets a
 	// 500 (nothing started: the connection was busy anyway), the retry gets 409. findOwnEarlierRun takes
 	// the newest running sync without checking that it could be ours (couldBeOurs is only applied to the
 	// started_after list), so a sync that began an hour before our first attempt is reported as
 	// attached: 'ownEarlierAttempt', "ifAlreadyRunning: fail" is bypassed, and its success is ours.
-	it.failing('500 then 409: a sync that started an hour before our attempt is not adopted as our own', async () => {
+	it('500 then 409: a sync that started an hour before our attempt is not adopted as our own', async () => {
 		const api = fakeApi();
 		api.scope.post(`${base}/start`).reply(500, { error: 'internal' });
 		api.scope.get(`${base}/syncs`).query((q) => typeof q.started_after === 'string').reply(200, { syncs: [] });
@@ -125,13 +125,13 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(mock.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
 
-	// PROBLEM (same root as above, inside one step). Two items start the same connection with different
+	// FIXED (was a problem; same root as above, inside one step). Two items start the same connection with different
 	// sync types, so they do not share a run. The first start to arrive gets a 500 (nothing started);
 	// the other item's start goes through. The 500 item looks for "its" sync, finds the sibling's (started
 	// right after its attempt) and reports it as its own (attached: ownEarlierAttempt): both items claim
 	// one sync, and the full sync the user asked for never ran. The node started that sync itself and
 	// knows its id.
-	it.failing('two items on one connection (incremental, full): an ambiguous start does not adopt the sibling item\'s sync', async () => {
+	it('two items on one connection (incremental, full): an ambiguous start does not adopt the sibling item\'s sync', async () => {
 		mock.script('twin', { runMs: 300, faults: { start: [{ status: 500 }] } });
 		const { items, error } = await runNodeWithLogs({
 			items: [{ t: 'incremental' }, { t: 'full' }],
@@ -157,11 +157,11 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(mock.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(0);
 	});
 
-	// QUESTION (arguable). ifAlreadyRunning "attach" follows a sync RudderStack's schedule started; Stop
+	// FIXED (was arguable). ifAlreadyRunning "attach" follows a sync RudderStack's schedule started; Stop
 	// Sync on Cancel then stops that sync when the user cancels the execution, though this execution
 	// never started it (waitForRun does not look at `attached`). Combined with the mis-adoption above
 	// (attached: ownEarlierAttempt on someone else's sync) it stops a sync that is not ours.
-	it.failing('attach + Stop Sync on Cancel: cancelling the execution does not stop a sync it only attached to', async () => {
+	it('attach + Stop Sync on Cancel: cancelling the execution does not stop a sync it only attached to', async () => {
 		mock.script('sched', { runMs: 60_000 });
 		const answer = await fetch(`${mock.url}/v2/retl-connections/sched/start`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: '{}' });
 		expect(answer.status).toBe(200);
@@ -177,11 +177,11 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(mock.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(0);
 	});
 
-	// PROBLEM. Items on the same connection and body share one start (dedupeKey has no ifAlreadyRunning),
+	// FIXED (was a problem). Items on the same connection and body share one start (dedupeKey has no ifAlreadyRunning),
 	// and the shared start runs with the first item's settings. A sync is running; item 0 says "fail",
 	// item 1 says "attach": item 1 gets item 0's error, '"ifAlreadyRunning" is set to fail', which is untrue
 	// for it (and in the other order, the "fail" item is reported as a success, attached).
-	it.failing('two items share one start; each keeps its own ifAlreadyRunning (fail vs attach)', async () => {
+	it('two items share one start; each keeps its own ifAlreadyRunning (fail vs attach)', async () => {
 		mock.script('busy', { runMs: 400 });
 		await fetch(`${mock.url}/v2/retl-connections/busy/start`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: '{}' });
 		const { items, error } = await runNodeWithLogs({
@@ -196,10 +196,10 @@ describe('Timeouts against a slow RudderStack (mock over HTTP)', () => {
 		expect(b).toMatchObject({ status: 'succeeded', attached: 'alreadyRunning' });
 	});
 
-	// PROBLEM (same root). A foreign sync runs for 2 s; ifAlreadyRunning "wait". Item 0 has Timeout 0.5 s,
+	// FIXED (was a problem; same root). A foreign sync runs for 2 s; ifAlreadyRunning "wait". Item 0 has Timeout 0.5 s,
 	// item 1 none. Both share one start, run with item 0's deadline, so item 1 also fails with "timed out
 	// after 0.5 s" although it set no timeout and its sync would have started after the foreign one.
-	it.failing('two items share one start; the item without a Timeout is not failed by the other item\'s Timeout', async () => {
+	it('two items share one start; the item without a Timeout is not failed by the other item\'s Timeout', async () => {
 		mock.script('busy2', { runMs: 200 });
 		await fetch(`${mock.url}/v2/retl-connections/busy2/start`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: '{}' });
 		mock.runs.get('busy2')![0].endsAt = Date.now() + 2000;

@@ -72,6 +72,15 @@ describe('409 already running', () => {
 		expect(error.message).toMatch(/^Waiting for the run already in progress on source src_1 timed out after 0\.\d s; no new run was started$/);
 		expect(posts(api).length).toBeLessThanOrEqual(6);
 	});
+
+	it('wait: a Timeout that runs out during the pause before the next start says it was waiting, not that the start did not get through', async () => {
+		const api = fakeApi();
+		api.scope.post('/v2/sources/src_1/start').times(5).reply(409, { error: 'already running' });
+		// The pause (one poll interval, cut to the time left) ends at the deadline, so the next start is never sent.
+		const error = await runNodeError({ parameters: params('etl', 'start', { sourceId: 'src_1', options: { pollInterval: 5, timeout: 0.2 } }) });
+		expect(error.message).toMatch(/^Waiting for the run already in progress on source src_1 timed out after 0\.\d s; no new run was started$/);
+		expect(posts(api)).toHaveLength(1);
+	});
 });
 
 describe('no second sync after an ambiguous start (upstream 30)', () => {
@@ -87,7 +96,9 @@ describe('no second sync after an ambiguous start (upstream 30)', () => {
 		firstAnswer(api.scope);
 		api.scope.get(`${base}/syncs`).query(since).reply(200, { syncs: [] });
 		api.scope.post(`${base}/start`).reply(409, { error: 'sync already running' });
-		api.scope.get(`${base}/syncs`).query({ status: 'running' }).reply(200, { syncs: [sync('running', { id: 'ours', startedAt: '2026-01-01T00:00:02Z' }), sync('running', { id: 'older', startedAt: '2026-01-01T00:00:01Z' })] });
+		// RudderStack lists the sync our first attempt started (it began after the attempt) and an older one.
+		const running = () => [sync('running', { id: 'ours', startedAt: new Date().toISOString() }), sync('running', { id: 'older', startedAt: new Date(Date.now() - 2000).toISOString() })];
+		api.scope.get(`${base}/syncs`).query({ status: 'running' }).reply(200, () => ({ syncs: running() }));
 		api.scope.get(`${base}/syncs/ours`).reply(200, sync('succeeded', { id: 'ours' }));
 		// Even with "fail", a 409 that answers our own retry means our first start went through.
 		const items = await runNode({ parameters: startRetl({ ifAlreadyRunning: 'fail', requestTimeout: 0.5 }) });
@@ -377,7 +388,7 @@ describe('issue 10: never a wrong outcome', () => {
 		expect(items[1].json.error).toMatch(/timed out after 1\.\d s \(timeout 1 s\)/);
 	});
 
-	it('items sharing one sync are each judged by their own Max Failed Rows and Timeout', async () => {
+	it('items sharing one sync are each judged by their own Max Failed Rows', async () => {
 		const api = fakeApi();
 		const dropped = sync('succeeded', { metrics: { total: 120, succeeded: { total: 80 }, failed: { total: 40 } } });
 		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
@@ -385,16 +396,26 @@ describe('issue 10: never a wrong outcome', () => {
 		api.scope.get(`${base}/syncs/s1`).times(20).reply(200, dropped);
 		const items = await runNode({
 			continueOnFail: true,
-			items: [{ rows: 100, timeout: 0 }, { rows: 1, timeout: 0 }, { rows: 100, timeout: 0.05 }],
-			parameters: startRetl({ pollInterval: 0.05, maxFailedRows: '={{ $json.rows }}', timeout: '={{ $json.timeout }}', onTimeout: 'returnRunning' }),
+			items: [{ rows: 100 }, { rows: 1 }],
+			parameters: startRetl({ pollInterval: 0.05, maxFailedRows: '={{ $json.rows }}', onTimeout: 'returnRunning' }),
 		});
 		expect(posts(api)).toHaveLength(1);
-		expect(jsonOf(items).map((json) => json.error ?? (json.timedOut ? 'timedOut' : json.status))).toEqual([
+		expect(jsonOf(items).map((json) => json.error ?? json.status)).toEqual([
 			'succeeded',
 			`Sync for retl connection: ${C}, syncId: s1 failed with error: 40 of 120 rows failed, more than the allowed 1 (maxFailedRows)`,
-			'timedOut',
 		]);
-		expect(items[0].json.sharedWithItems).toEqual([0, 1, 2]);
+		expect(items[0].json.sharedWithItems).toEqual([0, 1]);
+	});
+
+	it('items that differ in Timeout do not share a start: each starts under its own Timeout', async () => {
+		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
+		api.scope.post(`${base}/start`).reply(200, { syncId: 's2' });
+		api.scope.get(`${base}/syncs/s1`).reply(200, sync('succeeded', { id: 's1' }));
+		api.scope.get(`${base}/syncs/s2`).reply(200, sync('succeeded', { id: 's2' }));
+		const items = await runNode({ items: [{ timeout: 0 }, { timeout: 60 }], parameters: startRetl({ timeout: '={{ $json.timeout }}' }) });
+		expect(posts(api)).toHaveLength(2);
+		expect(items.map((item) => item.json.sharedWithItems)).toEqual([undefined, undefined]);
 	});
 
 	it('Wait: items waiting for one sync are each judged by their own Max Failed Rows', async () => {

@@ -1,12 +1,15 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ResourceName, ResourceSpec } from '../resources';
+import type { StepStarts } from '../run/start';
 import type { RequestPacer } from '../transport/pacer';
 
 /** What every item of one node execution shares. */
 export interface SharedState {
 	signal: AbortSignal;
 	pacer: RequestPacer;
+	/** The runs this step's starts started: an item never takes a sibling's run for its own. */
+	starts: StepStarts;
 	/** The first call with a key runs `work`; later calls with that key share its outcome. */
 	once<T>(key: string, work: () => Promise<T>): Promise<T>;
 }

@@ -5,6 +5,7 @@ import { RESOURCES, type ResourceName } from '../resources';
 import { idsOf } from '../run/errors';
 import { CancelledError } from '../run/pause';
 import { readStepSettings } from '../run/settings';
+import { StepStarts } from '../run/start';
 import { runsAsTool } from '../run/tool';
 import { RequestPacer } from '../transport/pacer';
 import { sendEvents } from './event/send';
@@ -65,6 +66,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const shared: SharedState = {
 		signal: stopAll.signal,
 		pacer: new RequestPacer(step.maxRequestsPerSecond),
+		starts: new StepStarts(),
 		once<T>(key: string, work: () => Promise<T>): Promise<T> {
 			let promise = sharedWork.get(key) as Promise<T> | undefined;
 			if (!promise) {

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { Deadline, runIds, waitKey } from '../run/job';
+import { Deadline, runIds, startKey, waitKey } from '../run/job';
 import { waitForRun } from '../run/poll';
 import { readSettings, readStartBody, readTargetId } from '../run/settings';
 import { startRun } from '../run/start';
@@ -66,7 +66,7 @@ export const start: Operation = {
 		const settings = boundedForTool(ctx, readSettings(ctx, spec, itemIndex, shared));
 		const waitForCompletion = readWaitForCompletion(ctx, itemIndex);
 		const job = { ctx, spec, itemIndex, targetId, settings };
-		const dedupeKey = JSON.stringify([spec.name, targetId, body ?? null, waitForCompletion]);
+		const dedupeKey = JSON.stringify([spec.name, targetId, body ?? null, waitForCompletion, startKey(settings)]);
 		return {
 			ids: runIds(job),
 			dedupeKey,
@@ -74,10 +74,12 @@ export const start: Operation = {
 				const deadline = new Deadline(settings.timeoutMs);
 				// One start per run; the wait is shared only by items that would wait alike, since
 				// Max Failed Rows, the timeout and what happens on it are each item's own.
-				const started = await shared.once(`start ${dedupeKey}`, async () => await startRun(job, body, deadline));
+				const started = await shared.once(`start ${dedupeKey}`, async () => await startRun({ ...job, starts: shared.starts }, body, deadline));
 				const attached = started.attached ? { attached: started.attached } : {};
 				if (!waitForCompletion) return { ...runIds(job, started.runId), status: 'running', ...attached };
-				const result = await shared.once(`wait ${dedupeKey} ${started.runId} ${waitKey(settings)}`, async () => await waitForRun(job, started.runId, deadline));
+				// Stop Sync on Cancel stops only a sync this step started, never one it found running.
+				const waitJob = started.attached === 'alreadyRunning' ? { ...job, settings: { ...settings, stopOnCancel: false } } : job;
+				const result = await shared.once(`wait ${dedupeKey} ${started.runId} ${waitKey(waitJob.settings)}`, async () => await waitForRun(waitJob, started.runId, deadline));
 				return { ...result, ...attached };
 			},
 		};

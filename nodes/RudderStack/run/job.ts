@@ -38,6 +38,15 @@ export function waitKey(settings: RunSettings): string {
 	return JSON.stringify([wait, request.timeoutMs, request.maxRetries, request.retryDelayMs]);
 }
 
+/**
+ * What an item's start depends on besides the target and body: items share one start only when
+ * these match, so that each item's 409 rule, Timeout and cancel govern its own outcome.
+ */
+export function startKey(settings: RunSettings): string {
+	const { ifAlreadyRunning, timeoutMs, onTimeout, stopOnCancel } = settings;
+	return JSON.stringify([ifAlreadyRunning, timeoutMs, onTimeout, stopOnCancel]);
+}
+
 /** What names a run: the resource and its target (the trigger has these without an execution). */
 export type RunTarget = Pick<RunJob, 'spec' | 'targetId'>;
 

@@ -19,6 +19,40 @@ export interface StartedRun {
 /** How much earlier than our clock RudderStack's may stamp a sync that our attempt started. */
 const CLOCK_SKEW_MS = 10_000;
 
+/**
+ * The starts of one step. An item whose start failed ambiguously looks for the sync it may have
+ * started; a sync a sibling item started is never that one, so every start's answer is noted here,
+ * and the search waits for the starts still in flight.
+ */
+export class StepStarts {
+	private readonly started = new Set<string>();
+	private readonly inFlight = new Set<Promise<unknown>>();
+
+	track(runIdField: string, start: Promise<unknown>): Promise<unknown> {
+		const noted = start.then((answer) => {
+			const runId = isObject(answer) ? answer[runIdField] : undefined;
+			if (typeof runId === 'string' && runId) this.started.add(runId);
+			return answer;
+		});
+		const settled = noted.then(
+			() => undefined,
+			() => undefined,
+		);
+		this.inFlight.add(settled);
+		void settled.then(() => this.inFlight.delete(settled));
+		return noted;
+	}
+
+	/** The sync ids this step's starts got, once every start in flight has its answer. */
+	async startedIds(): Promise<ReadonlySet<string>> {
+		await Promise.all([...this.inFlight]);
+		return this.started;
+	}
+}
+
+/** A start's job: the item's, and what the step's other starts got. */
+export type StartJob = RunJob & { starts: StepStarts };
+
 function isAlreadyRunning(error: unknown): error is RudderStackApiError {
 	return error instanceof RudderStackApiError && error.status === 409;
 }
@@ -28,13 +62,15 @@ function isAlreadyRunning(error: unknown): error is RudderStackApiError {
  * started a run: RETL looks for it in the sync list and attaches to it before trying again;
  * sources have no such list, but a retry is safe, since RudderStack answers 409 while a run of
  * the source goes on. A 409 follows `ifAlreadyRunning`, except after an ambiguous attempt: then
- * the run going on is most likely ours, so RETL attaches and sources say that it cannot be followed.
+ * the run going on is most likely ours, so RETL attaches (if that sync can be ours: else the 409
+ * is someone else's and `ifAlreadyRunning` decides) and sources say that it cannot be followed.
  */
-export async function startRun(job: RunJob, body: IDataObject | undefined, deadline: Deadline): Promise<StartedRun> {
+export async function startRun(job: StartJob, body: IDataObject | undefined, deadline: Deadline): Promise<StartedRun> {
 	const { ctx, spec, targetId, itemIndex, settings } = job;
 	const request: ApiRequest = { method: 'POST', path: spec.startPath(targetId), body };
 	const policy: RequestPolicy = { ...settings.request, retryAmbiguous: false, notAfter: deadline.notAfter };
 	let firstAmbiguous: { at: number; error: RudderStackApiError } | undefined;
+	let waitedForOther = false;
 	for (let ambiguousFailures = 0; ; ) {
 		const attemptedAt = Date.now();
 		const started = await settle(sendStart(job, request, policy));
@@ -52,7 +88,10 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 			return { runId };
 		}
 		const { error } = started;
-		if (error instanceof OutOfTimeError) throw startOutOfTime(job, deadline, error, firstAmbiguous !== undefined);
+		if (error instanceof OutOfTimeError) {
+			// The time ran out while waiting for the other run to end: say so, whichever request noticed.
+			throw waitedForOther ? idleTimedOut(job, deadline) : startOutOfTime(job, deadline, error, firstAmbiguous !== undefined);
+		}
 		if (error instanceof RudderStackApiError && error.ambiguous) {
 			firstAmbiguous ??= { at: attemptedAt, error };
 			const ours = spec.syncsPath ? await findSyncSince(job, firstAmbiguous.at) : undefined;
@@ -65,7 +104,9 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 		if (!isAlreadyRunning(error)) throw error;
 		if (firstAmbiguous !== undefined) {
 			if (!spec.syncsPath) throw unfollowable(job, firstAmbiguous.error, error);
-			return { runId: await findOwnEarlierRun(job, firstAmbiguous.at), attached: 'ownEarlierAttempt' };
+			const ours = await findOwnEarlierRun(job, firstAmbiguous.at);
+			if (ours) return { runId: ours, attached: 'ownEarlierAttempt' };
+			// What runs began before our first attempt: someone else's sync, as on a plain 409.
 		}
 		const began = spec.syncsPath ? await savedExecutionStart(ctx) : undefined;
 		const earlierRun = began === undefined ? undefined : await findSyncSince(job, began);
@@ -81,6 +122,7 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
 		if (settings.ifAlreadyRunning === 'attach') {
 			return { runId: await findRunningSync(job, 'attach'), attached: 'alreadyRunning' };
 		}
+		waitedForOther = true;
 		await waitUntilIdle(job, deadline);
 	}
 }
@@ -90,10 +132,13 @@ export async function startRun(job: RunJob, body: IDataObject | undefined, deadl
  * request goes out on a context n8n does not abort, and when the execution is cancelled while it
  * is in flight, a sync id that still comes back (within the stop budget) is stopped.
  */
-async function sendStart(job: RunJob, request: ApiRequest, policy: RequestPolicy): Promise<unknown> {
-	if (!job.settings.stopOnCancel) return await rudderStackRequest(job.ctx, request, policy);
+async function sendStart(job: StartJob, request: ApiRequest, policy: RequestPolicy): Promise<unknown> {
+	const { starts, spec } = job;
+	if (!job.settings.stopOnCancel) return await starts.track(spec.runIdField, rudderStackRequest(job.ctx, request, policy));
 	let abandoned: Promise<unknown> | undefined;
-	const sent = await settle(rudderStackRequest(detachedContext(job.ctx), request, { ...policy, onAbandoned: (answer) => (abandoned = answer) }));
+	const sent = await settle(
+		starts.track(spec.runIdField, rudderStackRequest(detachedContext(job.ctx), request, { ...policy, onAbandoned: (answer) => (abandoned = answer) })),
+	);
 	if (sent.ok) return sent.value;
 	// Not every abandoned answer is awaited (another item's failure is no cancel): none may go unhandled.
 	abandoned?.catch(() => undefined);
@@ -174,15 +219,26 @@ function couldBeOurs(sync: IDataObject, attemptedAt: number): boolean {
 	return startedAt >= attemptedAt || finishedAt === undefined || finishedAt >= attemptedAt;
 }
 
-async function findSyncSince(job: RunJob, attemptedAt: number): Promise<string | undefined> {
-	const since = new Date(attemptedAt - CLOCK_SKEW_MS).toISOString();
-	const syncs = await listSyncs(job, { started_after: since });
-	return newest(syncs.filter((sync) => couldBeOurs(sync, attemptedAt)))?.id as string | undefined;
+/** Of the listed syncs, the newest our attempt can have started: none that another item of this step started. */
+async function newestOurs(job: StartJob, syncs: IDataObject[], attemptedAt: number): Promise<string | undefined> {
+	const siblings = await job.starts.startedIds();
+	return newest(syncs.filter((sync) => couldBeOurs(sync, attemptedAt) && !siblings.has(sync.id as string)))?.id as string | undefined;
 }
 
-/** Our ambiguous start was retried and told "already running": that run is most likely ours. */
-async function findOwnEarlierRun(job: RunJob, attemptedAt: number): Promise<string> {
-	const ours = (await findRunningSync(job, 'probe')) ?? (await findSyncSince(job, attemptedAt));
+async function findSyncSince(job: StartJob, attemptedAt: number): Promise<string | undefined> {
+	const since = new Date(attemptedAt - CLOCK_SKEW_MS).toISOString();
+	return await newestOurs(job, await listSyncs(job, { started_after: since }), attemptedAt);
+}
+
+/**
+ * Our ambiguous start was retried and told "already running": the running sync is most likely
+ * ours, if it can be (see couldBeOurs). Undefined when what runs is someone else's.
+ */
+async function findOwnEarlierRun(job: StartJob, attemptedAt: number): Promise<string | undefined> {
+	const running = await listSyncs(job, { status: 'running' });
+	// A sync runs: the connection runs one at a time, so ours is that one or none.
+	if (running.length) return await newestOurs(job, running, attemptedAt);
+	const ours = await findSyncSince(job, attemptedAt);
 	if (ours) return ours;
 	throw operationError(
 		job.ctx,
@@ -192,16 +248,19 @@ async function findOwnEarlierRun(job: RunJob, attemptedAt: number): Promise<stri
 	);
 }
 
+function idleTimedOut(job: RunJob, deadline: Deadline) {
+	return operationError(
+		job.ctx,
+		job.itemIndex,
+		`Waiting for the run already in progress on ${job.spec.targetNoun} ${job.targetId} timed out after ${deadline.elapsedSeconds()} s; no new run was started`,
+		runIds(job),
+	);
+}
+
 /** ifAlreadyRunning "wait": RETL follows the running sync; sources can only try again later. */
 async function waitUntilIdle(job: RunJob, deadline: Deadline): Promise<void> {
 	const { settings, spec, targetId } = job;
-	const timedOut = () =>
-		operationError(
-			job.ctx,
-			job.itemIndex,
-			`Waiting for the run already in progress on ${spec.targetNoun} ${targetId} timed out after ${deadline.elapsedSeconds()} s; no new run was started`,
-			runIds(job),
-		);
+	const timedOut = () => idleTimedOut(job, deadline);
 	const remaining = deadline.remainingMs();
 	if (remaining <= 0) throw timedOut();
 	const otherSync = spec.syncsPath ? await findRunningSync(job, 'probe') : undefined;
@@ -211,5 +270,6 @@ async function waitUntilIdle(job: RunJob, deadline: Deadline): Promise<void> {
 		if ('timedOut' in result) throw timedOut();
 	} else {
 		await pause(Math.min(settings.pollIntervalMs, remaining), settings.request.signal);
+		if (deadline.remainingMs() <= 0) throw timedOut();
 	}
 }
