@@ -50,9 +50,8 @@ function refuseSharedMessageIds(ctx: IExecuteFunctions, outcomes: Outcome[]): vo
 		const { messageId } = outcome.event;
 		sharing.set(messageId, [...(sharing.get(messageId) ?? []), itemIndex]);
 	});
-	for (const [messageId, [, ...later]] of sharing) {
-		const all = sharing.get(messageId) as number[];
-		for (const itemIndex of later) {
+	for (const [messageId, all] of sharing) {
+		for (const itemIndex of all.slice(1)) {
 			outcomes[itemIndex] = {
 				error: invalid(
 					ctx,
