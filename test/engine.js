@@ -79,11 +79,11 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
  * @returns {Promise<{ items: object[], logs: string[], error?: Error }>}
  */
 async function runInEngine(options) {
-	const { items = [{}], signal } = options;
+	const { items = [{}], signal, runIndex = 0 } = options;
 	const { node, workflow, additionalData, nodeType } = setUp(options);
 	const inputItems = items.map((json) => ({ json }));
 	const inputData = { main: [inputItems] };
-	const context = new ExecuteContext(workflow, node, additionalData, 'manual', { resultData: { runData: {} } }, 0, inputItems, inputData, { node, data: inputData, source: null }, [], signal);
+	const context = new ExecuteContext(workflow, node, additionalData, 'manual', { resultData: { runData: {} } }, runIndex, inputItems, inputData, { node, data: inputData, source: null }, [], signal);
 	const logs = [];
 	const record = (level) => (message, meta) => logs.push(`${level}: ${message} ${meta ? JSON.stringify(meta) : ''}`);
 	// A logger of this context only, so that what the node logs can be inspected.

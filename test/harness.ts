@@ -23,6 +23,8 @@ export interface RunOptions {
 	tool?: boolean;
 	/** Run data n8n saved for this execution earlier (progress saving; read back on a re-run). */
 	savedRunData?: IDataObject;
+	/** Which run of the node in the execution this is (a loop runs it again with 1, 2, ...). */
+	runIndex?: number;
 }
 
 export interface RunResult {

@@ -246,10 +246,10 @@ describe('Event resource', () => {
 	const users = (n: number) => Array.from({ length: n }, (_, i) => ({ user: `u${i}` }));
 	const basic = Buffer.from(`${WRITE_KEY}:`).toString('base64');
 
-	// PROBLEM (low likelihood, real leak). Only the raw write key is scrubbed. A data plane, proxy or
+	// FIXED (was: low likelihood, real leak). Only the raw write key was scrubbed. A data plane, proxy or
 	// load balancer that echoes the request's Authorization header in its error text ("Basic <base64 of
 	// key:>") puts the write key, trivially decodable, into the node's error message and description.
-	it.failing('an error body that echoes the Basic Authorization header does not leak the write key', async () => {
+	it('an error body that echoes the Basic Authorization header does not leak the write key', async () => {
 		mock.fault({ status: 400, body: `bad request; headers: Authorization: Basic ${basic}` });
 		const { error } = await runEvents({ dataPlaneUrl: mock.url, parameters: track() as never, items: users(1) });
 		expect(error).toBeDefined();
@@ -274,10 +274,10 @@ describe('Event resource', () => {
 		expect(new Set(ids).size).toBe(5);
 	});
 
-	// PROBLEM (as designed, but untrue output). A fixed Message ID option (no expression) is read once for
+	// FIXED (was: untrue output; items sharing a Message ID now fail validation). A fixed Message ID option (no expression) is read once for
 	// the step and given to every item: RudderStack deduplicates on messageId, so it keeps one event, yet
 	// every item is reported accepted: true with no warning.
-	it.failing('a fixed Message ID on many items is refused or warned about, not reported as N accepted events', async () => {
+	it('a fixed Message ID on many items is refused or warned about, not reported as N accepted events', async () => {
 		const { items, error } = await runEvents({ dataPlaneUrl: mock.url, parameters: track({ options: { ...FAST, messageId: 'same-id' } }) as never, items: users(3) });
 		const ids = jsonOf(items).map((j) => j.messageId);
 		expect(error !== undefined || new Set(ids).size === 3).toBe(true);
@@ -437,11 +437,11 @@ describe('Data-plane credential test', () => {
 		return await fn.call(new CredentialTestContext(), { id: 'c', name: 'c', type: 'rudderStackDataPlaneApi', data } as never);
 	};
 
-	// PROBLEM. Any 400 counts as "the key is known" (credentialTest.ts). A URL that is not a RudderStack
+	// FIXED (was: any 400 counted as "the key is known", credentialTest.ts). A URL that is not a RudderStack
 	// data plane but answers 400 to a POST (nginx's "plain HTTP request was sent to HTTPS port", another
 	// API, a WAF) makes the test say "Connection successful!" without the key ever being checked; the
 	// first real send then fails. RudderStack's own 400 for the empty batch reads "Empty batch payload".
-	it.failing('a 400 from something that is not RudderStack is not "Connection successful!"', async () => {
+	it('a 400 from something that is not RudderStack is not "Connection successful!"', async () => {
 		nock('http://not-a-dataplane.example').post('/v1/batch').reply(400, '<html><body><h1>400 Bad Request</h1>The plain HTTP request was sent to HTTPS port</body></html>');
 		const result = await test({ dataPlaneUrl: 'http://not-a-dataplane.example', writeKey: 'any-key-at-all' });
 		expect(result.status).toBe('Error');

@@ -81,6 +81,16 @@ describe('event operations', () => {
 		const other = await send(track({ event: 'Deal Lost' }), users(3));
 		expect(jsonOf(other.items).map((j) => j.messageId)).not.toContain(ids[0]);
 	});
+
+	it('messageId: a second run of the node in the same execution (a loop, another tool call) gets other ids for the same input', async () => {
+		const first = await send(track(), users(2));
+		const second = await send(track(), users(2), { runIndex: 1 });
+		const secondAgain = await send(track(), users(2), { runIndex: 1 });
+		const ids = jsonOf(first.items).map((j) => j.messageId);
+		const secondIds = jsonOf(second.items).map((j) => j.messageId);
+		expect(secondIds.filter((id) => ids.includes(id))).toEqual([]);
+		expect(jsonOf(secondAgain.items).map((j) => j.messageId)).toEqual(secondIds);
+	});
 });
 
 describe('batching', () => {
@@ -173,6 +183,23 @@ describe('per-item validation, before anything is sent', () => {
 		expect(mock.requests).toHaveLength(0);
 	});
 
+	it('items sharing a Message ID: without Continue On Fail nothing is sent and the step names the items', async () => {
+		const { error } = await send(track({ options: { ...FAST, messageId: 'same-id' } }), users(3));
+		expect(error?.message).toBe(
+			'Item 1: items 0, 1, 2 share the Message ID "same-id"; RudderStack keeps one event per Message ID and would drop the others. Give each item its own Message ID (an expression), or leave it empty for a derived one',
+		);
+		expect(mock.requests).toHaveLength(0);
+	});
+
+	it('items sharing a Message ID by expression: with Continue On Fail the first is sent, the later ones are error items', async () => {
+		const items = [{ user: 'u0', id: 'a' }, { user: 'u1', id: 'b' }, { user: 'u2', id: 'a' }];
+		const run = await send(track({ options: { ...FAST, messageId: '={{ $json.id }}' } }), items, { continueOnFail: true });
+		expect(run.error).toBeUndefined();
+		expect(jsonOf(run.items).map((j) => j.accepted)).toEqual([true, true, false]);
+		expect(run.items[2].json.error).toMatch(/^Item 2: items 0, 2 share the Message ID "a"/);
+		expect(mock.events.map((e) => e.userId)).toEqual(['u0', 'u1']);
+	});
+
 	it('an anonymousId alone is enough', async () => {
 		const { error } = await send(event('page', { anonymousId: 'anon-1' }));
 		expect(error).toBeUndefined();
@@ -220,6 +247,13 @@ describe('the credential test (n8n-core CredentialTestContext)', () => {
 			['/v1/batch', '{"batch":[]}'],
 			['/v1/batch', '{"batch":[]}'],
 		]);
+	});
+
+	it('accepts rudder-server\'s empty-batch refusal in either case, and no other 400', async () => {
+		mock.fault({ status: 400, body: 'empty batch payload\n' });
+		expect(await test({ dataPlaneUrl: mock.url, writeKey: WRITE_KEY })).toEqual({ status: 'OK', message: 'Connection successful!' });
+		mock.fault({ status: 400, body: `Invalid JSON; Authorization: Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` });
+		expect(await test({ dataPlaneUrl: mock.url, writeKey: WRITE_KEY })).toEqual({ status: 'Error', message: 'RudderStack answered 400: Invalid JSON; Authorization: Basic ***' });
 	});
 
 	it('refuses a URL that is not http(s) and reports an unreachable host', async () => {

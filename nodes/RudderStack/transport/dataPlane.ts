@@ -7,7 +7,16 @@ export const DATA_PLANE_CREDENTIAL = 'rudderStackDataPlaneApi';
 /** The data plane of the node's `rudderStackDataPlaneApi` credential; refuses a URL that is not http(s). */
 export async function dataPlaneAccount(ctx: RequestContext): Promise<Account> {
 	const credentials = await ctx.getCredentials(DATA_PLANE_CREDENTIAL);
-	return { credentialType: DATA_PLANE_CREDENTIAL, baseURL: toDataPlaneUrl(credentials.dataPlaneUrl), token: writeKeyOf(credentials) };
+	const writeKey = writeKeyOf(credentials);
+	return { credentialType: DATA_PLANE_CREDENTIAL, baseURL: toDataPlaneUrl(credentials.dataPlaneUrl), token: writeKey, sentAs: [basicAuthOf(writeKey)] };
+}
+
+/**
+ * The write key as it is sent: the Basic header's credentials, base64 of `key:`. A data plane or
+ * proxy that echoes the request's headers in an error would otherwise show the key, barely hidden.
+ */
+export function basicAuthOf(writeKey: string): string {
+	return Buffer.from(`${writeKey}:`).toString('base64');
 }
 
 /**

@@ -102,6 +102,8 @@ export interface Account {
 	baseURL: string;
 	/** The credential's secret, kept only to scrub it from anything echoed back into an error. */
 	token: string;
+	/** Other forms in which the secret goes out (a Basic header's base64), scrubbed as well. */
+	sentAs?: string[];
 }
 
 const accounts = new WeakMap<object, Promise<Account>>();
@@ -119,8 +121,9 @@ async function accountOf(ctx: RequestContext): Promise<Account> {
 	return await account;
 }
 
-function redact(text: string, secret: string): string {
-	return secret.length >= 4 ? text.split(secret).join('***') : text;
+/** `text` without any of `secrets` (each at least 4 characters long, so as not to mangle the text). */
+export function redact(text: string, ...secrets: string[]): string {
+	return secrets.reduce((scrubbed, secret) => (secret.length >= 4 ? scrubbed.split(secret).join('***') : scrubbed), text);
 }
 
 export function backoffMs(retryDelayMs: number, retryNumber: number): number {
@@ -181,7 +184,7 @@ async function waitForTurn(policy: RequestPolicy): Promise<void> {
 /** The same rules for any of the package's credentials (the control plane's, the data plane's). */
 export async function requestAs<T = unknown>(
 	ctx: RequestContext,
-	{ credentialType, baseURL, token }: Account,
+	{ credentialType, baseURL, token, sentAs = [] }: Account,
 	request: ApiRequest,
 	policy: RequestPolicy = DEFAULT_REQUEST_POLICY,
 ): Promise<T> {
@@ -218,7 +221,7 @@ export async function requestAs<T = unknown>(
 		} else {
 			failure = networkFailure(outcome.error, policy.timeoutMs);
 		}
-		failure.reason = redact(failure.reason, token);
+		failure.reason = redact(failure.reason, token, ...sentAs);
 		const error = new RudderStackApiError(ctx, request, failure, attempt + 1);
 		if (!failure.transient || attempt >= policy.maxRetries || (failure.ambiguous && policy.retryAmbiguous === false)) throw error;
 		await pauseBeforeRetry(ctx, request, policy, attempt, error);

@@ -16,7 +16,7 @@ export interface BuiltEvent {
 
 const LIBRARY = { name: 'n8n-nodes-rudderstack', version };
 
-function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string): NodeOperationError {
+export function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { itemIndex });
 }
 
@@ -77,20 +77,36 @@ function objectOf(ctx: IExecuteFunctions, itemIndex: number, name: string, raw: 
 }
 
 /**
- * RudderStack deduplicates on messageId. Derived from the execution, the node, the item and the
- * event itself, it is the same on every retry of a batch and on a re-run of the same execution,
- * and differs between items and between executions. Shaped like a UUID.
+ * Which run of the node in this execution this is (0, then 1 in a loop or on a second tool call).
+ * n8n-core's ExecuteContext has it as `runIndex`; older contexts only through the data proxy.
  */
-function derivedMessageId(ctx: IExecuteFunctions, itemIndex: number, event: IDataObject): string {
+export function runIndexOf(ctx: IExecuteFunctions): number {
+	const own = (ctx as { runIndex?: unknown }).runIndex;
+	if (typeof own === 'number') return own;
+	try {
+		const proxied = ctx.getWorkflowDataProxy(0).$runIndex;
+		return typeof proxied === 'number' ? proxied : 0;
+	} catch {
+		return 0;
+	}
+}
+
+/**
+ * RudderStack deduplicates on messageId. Derived from the execution, the node and its run, the
+ * item and the event itself, it is the same on every retry of a batch and on a re-run of the
+ * same execution, and differs between items, between runs of the node (a loop) and between
+ * executions. Shaped like a UUID.
+ */
+function derivedMessageId(ctx: IExecuteFunctions, runIndex: number, itemIndex: number, event: IDataObject): string {
 	const hex = createHash('sha256')
-		.update(JSON.stringify([ctx.getExecutionId?.() ?? '', ctx.getNode().id, itemIndex, event]))
+		.update(JSON.stringify([ctx.getExecutionId?.() ?? '', ctx.getNode().id, runIndex, itemIndex, event]))
 		.digest('hex');
 	const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Reads and checks one item; throws (before anything is sent) on bad input, naming the item. */
-export function buildEvent(ctx: IExecuteFunctions, read: ParameterReader, type: EventType, itemIndex: number): BuiltEvent {
+export function buildEvent(ctx: IExecuteFunctions, read: ParameterReader, type: EventType, itemIndex: number, runIndex = 0): BuiltEvent {
 	const spec = EVENT_TYPES[type];
 	const options = read('options', itemIndex, {}) as IDataObject;
 	const event: IDataObject = { type };
@@ -128,7 +144,7 @@ export function buildEvent(ctx: IExecuteFunctions, read: ParameterReader, type: 
 		if (Number.isNaN(at)) throw invalid(ctx, itemIndex, `"timestamp" is not a date: ${timestamp}`);
 		event.timestamp = new Date(at).toISOString();
 	}
-	const messageId = text(ctx, read, 'messageId', itemIndex, options) || derivedMessageId(ctx, itemIndex, event);
+	const messageId = text(ctx, read, 'messageId', itemIndex, options) || derivedMessageId(ctx, runIndex, itemIndex, event);
 	event.messageId = messageId;
 
 	const json = JSON.stringify(event);

@@ -139,7 +139,7 @@ export const eventProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				description:
-					'Identifies the event, so that RudderStack can drop a duplicate. Without one, the node derives it from the execution, the item and the event, so a retried batch carries the same IDs.',
+					'Identifies the event, so that RudderStack can drop a duplicate; items must not share one. Without one, the node derives it from the execution, the item and the event, so a retried batch carries the same IDs.',
 			},
 			{
 				displayName: 'Timestamp',

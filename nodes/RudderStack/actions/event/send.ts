@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { CancelledError } from '../../run/pause';
 import { DEFAULTS, numberOption } from '../../run/settings';
 import { BATCH_OVERHEAD_BYTES, dataPlaneAccount, sendBatch } from '../../transport/dataPlane';
-import { type BuiltEvent, buildEvent, parameterReader } from './build';
+import { type BuiltEvent, buildEvent, invalid, parameterReader, runIndexOf } from './build';
 import { EVENT_TYPES, type EventType, MAX_BATCH_BYTES } from './events';
 
 type Outcome = { event: BuiltEvent } | { error: Error };
@@ -38,6 +38,31 @@ function requestPolicy(ctx: IExecuteFunctions, signal?: AbortSignal) {
 	};
 }
 
+/**
+ * RudderStack keeps one event per messageId, so items sharing one (a fixed Message ID option, an
+ * expression that repeats) would be reported accepted while all but the first are dropped. The
+ * first keeps its event; each later one becomes an error that names the items sharing the id.
+ */
+function refuseSharedMessageIds(ctx: IExecuteFunctions, outcomes: Outcome[]): void {
+	const sharing = new Map<string, number[]>();
+	outcomes.forEach((outcome, itemIndex) => {
+		if (!('event' in outcome)) return;
+		const { messageId } = outcome.event;
+		sharing.set(messageId, [...(sharing.get(messageId) ?? []), itemIndex]);
+	});
+	for (const [messageId, all] of sharing) {
+		for (const itemIndex of all.slice(1)) {
+			outcomes[itemIndex] = {
+				error: invalid(
+					ctx,
+					itemIndex,
+					`items ${all.join(', ')} share the Message ID "${messageId}"; RudderStack keeps one event per Message ID and would drop the others. Give each item its own Message ID (an expression), or leave it empty for a derived one`,
+				),
+			};
+		}
+	}
+}
+
 const range = (batch: number[]) => (batch.length > 1 ? `items ${batch[0]}–${batch[batch.length - 1]}` : `item ${batch[0]}`);
 
 /**
@@ -55,13 +80,15 @@ export async function sendEvents(ctx: IExecuteFunctions): Promise<INodeExecution
 
 	// Every item is checked before anything is sent; without Continue On Fail, one bad item stops all.
 	const read = parameterReader(ctx);
+	const runIndex = runIndexOf(ctx);
 	const outcomes: Outcome[] = items.map((_, itemIndex) => {
 		try {
-			return { event: buildEvent(ctx, read, type, itemIndex) };
+			return { event: buildEvent(ctx, read, type, itemIndex, runIndex) };
 		} catch (error) {
 			return { error: error as Error };
 		}
 	});
+	refuseSharedMessageIds(ctx, outcomes);
 	const firstInvalid = outcomes.find((outcome): outcome is { error: Error } => 'error' in outcome);
 	if (firstInvalid && !continueOnFail) throw firstInvalid.error;
 
