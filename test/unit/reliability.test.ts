@@ -388,7 +388,7 @@ describe('issue 10: never a wrong outcome', () => {
 		expect(items[1].json.error).toMatch(/timed out after 1\.\d s \(timeout 1 s\)/);
 	});
 
-	it('items sharing one sync are each judged by their own Max Failed Rows', async () => {
+	it('items sharing one sync are each judged by their own Max Failed Rows and Timeout', async () => {
 		const api = fakeApi();
 		const dropped = sync('succeeded', { metrics: { total: 120, succeeded: { total: 80 }, failed: { total: 40 } } });
 		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
@@ -396,26 +396,34 @@ describe('issue 10: never a wrong outcome', () => {
 		api.scope.get(`${base}/syncs/s1`).times(20).reply(200, dropped);
 		const items = await runNode({
 			continueOnFail: true,
-			items: [{ rows: 100 }, { rows: 1 }],
-			parameters: startRetl({ pollInterval: 0.05, maxFailedRows: '={{ $json.rows }}', onTimeout: 'returnRunning' }),
+			items: [{ rows: 100, timeout: 0 }, { rows: 1, timeout: 0 }, { rows: 100, timeout: 0.05 }],
+			parameters: startRetl({ pollInterval: 0.05, maxFailedRows: '={{ $json.rows }}', timeout: '={{ $json.timeout }}', onTimeout: 'returnRunning' }),
 		});
 		expect(posts(api)).toHaveLength(1);
-		expect(jsonOf(items).map((json) => json.error ?? json.status)).toEqual([
+		expect(jsonOf(items).map((json) => json.error ?? (json.timedOut ? 'timedOut' : json.status))).toEqual([
 			'succeeded',
 			`Sync for retl connection: ${C}, syncId: s1 failed with error: 40 of 120 rows failed, more than the allowed 1 (maxFailedRows)`,
+			'timedOut',
 		]);
-		expect(items[0].json.sharedWithItems).toEqual([0, 1]);
+		expect(items[0].json.sharedWithItems).toEqual([0, 1, 2]);
 	});
 
-	it('items that differ in Timeout do not share a start: each starts under its own Timeout', async () => {
+	it('items that differ in Timeout share one start; each gives up at its own Timeout while the start waits for another sync', async () => {
+		// A sync of someone else's runs for a while; "wait" then start. Item 0 may wait 0.3 s, item 1 without limit.
 		const api = fakeApi();
+		api.scope.post(`${base}/start`).reply(409, { error: 'A sync is already running for this connection' });
+		api.scope.get(`${base}/syncs`).query(true).reply(200, { syncs: [sync('running', { id: 'other' })], paging: { next: '' } });
+		api.scope.get(`${base}/syncs/other`).times(12).reply(200, sync('running', { id: 'other' }));
+		api.scope.get(`${base}/syncs/other`).reply(200, sync('succeeded', { id: 'other' }));
 		api.scope.post(`${base}/start`).reply(200, { syncId: 's1' });
-		api.scope.post(`${base}/start`).reply(200, { syncId: 's2' });
 		api.scope.get(`${base}/syncs/s1`).reply(200, sync('succeeded', { id: 's1' }));
-		api.scope.get(`${base}/syncs/s2`).reply(200, sync('succeeded', { id: 's2' }));
-		const items = await runNode({ items: [{ timeout: 0 }, { timeout: 60 }], parameters: startRetl({ timeout: '={{ $json.timeout }}' }) });
+		const items = await runNode({ continueOnFail: true, items: [{ timeout: 0.3 }, { timeout: 0 }], parameters: startRetl({ pollInterval: 0.05, timeout: '={{ $json.timeout }}' }) });
+		expect(jsonOf(items).map((json) => json.error ?? json.syncId)).toEqual([
+			expect.stringMatching(/^Waiting for the run already in progress on retl connection .* timed out after 0\.\d s \(timeout 0\.3 s\); this item started no run$/),
+			's1',
+		]);
+		// One start for both: the second start is the one item 1 waited for, not a second sync.
 		expect(posts(api)).toHaveLength(2);
-		expect(items.map((item) => item.json.sharedWithItems)).toEqual([undefined, undefined]);
 	});
 
 	it('Wait: items waiting for one sync are each judged by their own Max Failed Rows', async () => {

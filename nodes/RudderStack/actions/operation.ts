@@ -12,6 +12,11 @@ export interface SharedState {
 	starts: StepStarts;
 	/** The first call with a key runs `work`; later calls with that key share its outcome. */
 	once<T>(key: string, work: () => Promise<T>): Promise<T>;
+	/**
+	 * Notes that an item sharing `key` may wait `timeoutMs` (0: without limit); the getter gives
+	 * the longest of them, so that shared work lasts as long as its most patient item needs.
+	 */
+	patience(key: string, timeoutMs: number): () => number;
 }
 
 /** One item after its parameters were read and checked; nothing has been sent yet. */

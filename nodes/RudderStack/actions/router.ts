@@ -63,6 +63,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	executionSignal?.addEventListener('abort', relayCancel, { once: true });
 	if (executionSignal?.aborted) stopAll.abort();
 	const sharedWork = new Map<string, Promise<unknown>>();
+	const patienceOf = new Map<string, number>();
 	const shared: SharedState = {
 		signal: stopAll.signal,
 		pacer: new RequestPacer(step.maxRequestsPerSecond),
@@ -74,6 +75,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				sharedWork.set(key, promise);
 			}
 			return promise;
+		},
+		patience(key: string, timeoutMs: number): () => number {
+			patienceOf.set(key, Math.max(patienceOf.get(key) ?? 0, timeoutMs > 0 ? timeoutMs : Infinity));
+			return () => {
+				const longest = patienceOf.get(key) as number;
+				return longest === Infinity ? 0 : longest;
+			};
 		},
 	};
 

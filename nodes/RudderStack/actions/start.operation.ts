@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { Deadline, runIds, startKey, waitKey } from '../run/job';
 import { waitForRun } from '../run/poll';
 import { readSettings, readStartBody, readTargetId } from '../run/settings';
-import { startRun } from '../run/start';
+import { startRun, withinOwnTimeout } from '../run/start';
 import { boundedForTool, readWaitForCompletion, TOOL_WAIT_LIMIT_SECONDS } from '../run/tool';
 import { targetField, waitOptions } from './fields';
 import type { Operation } from './operation';
@@ -67,14 +67,17 @@ export const start: Operation = {
 		const waitForCompletion = readWaitForCompletion(ctx, itemIndex);
 		const job = { ctx, spec, itemIndex, targetId, settings };
 		const dedupeKey = JSON.stringify([spec.name, targetId, body ?? null, waitForCompletion, startKey(settings)]);
+		const patience = shared.patience(`start ${dedupeKey}`, settings.timeoutMs);
 		return {
 			ids: runIds(job),
 			dedupeKey,
 			async run() {
 				const deadline = new Deadline(settings.timeoutMs);
-				// One start per run; the wait is shared only by items that would wait alike, since
+				// One start per run, lasting as long as its most patient item may wait; each item's own
+				// Timeout bounds its share. The wait is shared only by items that would wait alike, since
 				// Max Failed Rows, the timeout and what happens on it are each item's own.
-				const started = await shared.once(`start ${dedupeKey}`, async () => await startRun({ ...job, starts: shared.starts }, body, deadline));
+				const sharedStart = shared.once(`start ${dedupeKey}`, async () => await startRun({ ...job, starts: shared.starts }, body, new Deadline(patience())));
+				const started = await withinOwnTimeout(job, sharedStart, deadline, patience());
 				const attached = started.attached ? { attached: started.attached } : {};
 				if (!waitForCompletion) return { ...runIds(job, started.runId), status: 'running', ...attached };
 				// Stop Sync on Cancel stops only a sync this step started, never one it found running.

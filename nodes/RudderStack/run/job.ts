@@ -40,11 +40,12 @@ export function waitKey(settings: RunSettings): string {
 
 /**
  * What an item's start depends on besides the target and body: items share one start only when
- * these match, so that each item's 409 rule, Timeout and cancel govern its own outcome.
+ * these match, since they decide what the start does (a 409's outcome, stopping on cancel). The
+ * Timeout and On Timeout are each item's own over a shared start (start.operation.ts).
  */
 export function startKey(settings: RunSettings): string {
-	const { ifAlreadyRunning, timeoutMs, onTimeout, stopOnCancel } = settings;
-	return JSON.stringify([ifAlreadyRunning, timeoutMs, onTimeout, stopOnCancel]);
+	const { ifAlreadyRunning, stopOnCancel } = settings;
+	return JSON.stringify([ifAlreadyRunning, stopOnCancel]);
 }
 
 /** What names a run: the resource and its target (the trigger has these without an execution). */

@@ -257,6 +257,36 @@ function idleTimedOut(job: RunJob, deadline: Deadline) {
 	);
 }
 
+/**
+ * An item's own Timeout over a start it shares with items that may wait longer (ifAlreadyRunning
+ * "wait" can keep a start waiting for another run): this item gives up at its own deadline, and
+ * the start goes on for the others.
+ */
+export async function withinOwnTimeout<T>(job: RunJob, work: Promise<T>, deadline: Deadline, sharedTimeoutMs: number): Promise<T> {
+	// The start's own timeout is this item's (the item is the most patient): it reports it itself.
+	const shorter = deadline.timeoutMs > 0 && (sharedTimeoutMs === 0 || deadline.timeoutMs < sharedTimeoutMs);
+	if (!shorter) return await work;
+	const giveUp = new AbortController();
+	const ownTimeout = pause(deadline.remainingMs(), giveUp.signal).then(
+		() => true,
+		() => false,
+	);
+	try {
+		const first = await Promise.race([work.then((value) => ({ value })), ownTimeout]);
+		if (first === true) {
+			throw operationError(
+				job.ctx,
+				job.itemIndex,
+				`Waiting for the run already in progress on ${job.spec.targetNoun} ${job.targetId} timed out after ${deadline.elapsedSeconds()} s (timeout ${deadline.timeoutMs / 1000} s); this item started no run`,
+				runIds(job),
+			);
+		}
+		return (first as { value: T }).value;
+	} finally {
+		giveUp.abort();
+	}
+}
+
 /** ifAlreadyRunning "wait": RETL follows the running sync; sources can only try again later. */
 async function waitUntilIdle(job: RunJob, deadline: Deadline): Promise<void> {
 	const { settings, spec, targetId } = job;
