@@ -198,7 +198,9 @@ for (const [index, version] of VERSIONS.entries()) {
 
 		it('a worker killed with SIGKILL in the middle of a wait: no second sync, whatever n8n then does', async () => {
 			const connection = `q${index}_kill`;
-			const runMs = 15_000;
+			// Longer than n8n 1.x takes to run the execution again (stall check, a new worker), so that
+			// the re-run meets the sync still running: that is the case this test is about.
+			const runMs = 25_000;
 			mock.script(connection, { runMs });
 			const { id, worker, syncId } = await startLong(connection);
 			await sleep(1000);
@@ -221,7 +223,9 @@ for (const [index, version] of VERSIONS.entries()) {
 
 		it('a worker stopped with SIGTERM in the middle of a wait: measured', async () => {
 			const connection = `q${index}_term`;
-			const runMs = 20_000;
+			// Longer than the shutdown timeout plus n8n 1.x's re-run (about 27 s seen under load), so that
+			// the re-run meets the sync still running; a sync that ended first is the README's other case.
+			const runMs = 40_000;
 			mock.script(connection, { runMs });
 			const { id, worker, syncId } = await startLong(connection);
 			await sleep(1000);
