@@ -144,6 +144,8 @@ async function addOption(label) {
 	await list.first().waitFor();
 	const offered = (await list.allInnerTexts()).map((text) => text.split('\n')[0].trim());
 	await list.filter({ hasText: label }).first().click();
+	// Until it has closed, the next dropdown's choices would be read from this one (seen in CI).
+	await dropdown.waitFor({ state: 'hidden' });
 	return offered;
 }
 
