@@ -4,16 +4,17 @@ import { NoTurnBeforeDeadlineError, RequestPacer } from '../../nodes/RudderStack
 
 describe('the request pacer', () => {
 	it('gives the next slot to the lane that has gone longest without one, whenever it asked', async () => {
-		// 10 a second: a slot every 105 ms. Lanes b and c ask again at once; a asks again only
-		// after 150 ms, after them, but still before the slot that is its turn.
-		const pacer = new RequestPacer(10);
+		// 3 a second: a, b and c go at once, then the next slots come when that second is over.
+		// Lanes b and c ask again at once; a asks again only after 150 ms, after them, but still
+		// before the slot that is its turn.
+		const pacer = new RequestPacer(3);
 		const [a, b, c] = [pacer.lane(), pacer.lane(), pacer.lane()];
 		const order: string[] = [];
 		const twice = async (name: string, lane: RequestPacer, pauseMs: number) => {
-			await lane.waitForTurn();
+			(await lane.waitForTurn()).finished();
 			order.push(name);
 			if (pauseMs) await sleep(pauseMs);
-			await lane.waitForTurn();
+			(await lane.waitForTurn()).finished();
 			order.push(name);
 		};
 		await Promise.all([twice('a', a, 150), twice('b', b, 0), twice('c', c, 0)]);
@@ -21,12 +22,13 @@ describe('the request pacer', () => {
 	});
 
 	it('after a cool-down, lets nothing go before it ends, also requests already waiting', async () => {
-		const pacer = new RequestPacer(10);
+		// One a second: the two others wait for their turn when the 429 comes.
+		const pacer = new RequestPacer(1);
 		const began = Date.now();
-		await pacer.waitForTurn();
-		const waiting = [pacer.lane().waitForTurn().then(() => Date.now() - began), pacer.lane().waitForTurn().then(() => Date.now() - began)];
-		pacer.coolDown(500);
-		for (const at of await Promise.all(waiting)) expect(at).toBeGreaterThanOrEqual(495);
+		(await pacer.waitForTurn()).finished();
+		const waiting = [pacer.lane().waitForTurn().then((turn) => (turn.finished(), Date.now() - began)), pacer.lane().waitForTurn().then((turn) => (turn.finished(), Date.now() - began))];
+		pacer.coolDown(1500);
+		for (const at of await Promise.all(waiting)) expect(at).toBeGreaterThanOrEqual(1495);
 	});
 
 	it('rejects promptly a turn that a cool-down puts past its notAfter; a cancel rejects with CancelledError', async () => {
@@ -42,5 +44,59 @@ describe('the request pacer', () => {
 		const cancelled = pacer.waitForTurn(cancel.signal).catch((error: Error) => error.name);
 		cancel.abort();
 		expect(await cancelled).toBe('CancelledError');
+	});
+});
+
+describe('the request ceiling, counted over any one second', () => {
+	it('lets as many requests as the ceiling go at once, then none until the oldest of them is a second old', async () => {
+		const pacer = new RequestPacer(10);
+		const began = Date.now();
+		const at = await Promise.all(Array.from({ length: 15 }, () => pacer.lane().waitForTurn().then((turn) => (turn.finished(), Date.now() - began))));
+		const atOnce = at.filter((ms) => ms < 100);
+		expect(atOnce).toHaveLength(10);
+		// The eleventh waits out the window of the first (one second, plus the arrival allowance).
+		for (const ms of at.filter((t) => t >= 100)) expect(ms).toBeGreaterThanOrEqual(1000);
+		expect(Math.max(...at)).toBeLessThan(1400);
+	});
+
+	it('never lets more than the ceiling go in any one second, however the requests come', async () => {
+		const pacer = new RequestPacer(5);
+		const lanes = Array.from({ length: 4 }, () => pacer.lane());
+		const times: number[] = [];
+		const began = Date.now();
+		await Promise.all(
+			lanes.map(async (lane, i) => {
+				while (Date.now() - began < 2500) {
+					const turn = await lane.waitForTurn();
+					// The request arrives between its turn and its answer.
+					times.push(Date.now());
+					turn.finished();
+					await sleep(30 * (i + 1));
+				}
+			}),
+		);
+		const busiestSecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+		expect(busiestSecond).toBeLessThanOrEqual(5);
+		expect(times.length).toBeGreaterThanOrEqual(10);
+	});
+
+	it('a fractional ceiling counts its whole part per second, never more than the ceiling', async () => {
+		const pacer = new RequestPacer(2.5);
+		const began = Date.now();
+		const at = await Promise.all(Array.from({ length: 3 }, () => pacer.lane().waitForTurn().then((turn) => (turn.finished(), Date.now() - began))));
+		// 2.5 a second: two per window (never more than the ceiling in a second), the third after it.
+		expect(at.filter((ms) => ms < 100)).toHaveLength(2);
+		expect(Math.max(...at)).toBeGreaterThanOrEqual(1000);
+	});
+
+	it('counts a request from its answer: one still in flight keeps its place, and frees it a second after it ends', async () => {
+		const pacer = new RequestPacer(1);
+		const began = Date.now();
+		const slow = await pacer.waitForTurn();
+		const next = pacer.lane().waitForTurn().then((turn) => (turn.finished(), Date.now() - began));
+		await sleep(1300);
+		slow.finished();
+		// Counted from the start it would have gone at 1000 ms; its answer came at 1300.
+		expect(await next).toBeGreaterThanOrEqual(2290);
 	});
 });

@@ -159,7 +159,7 @@ function waitOptionsOf(resource: ResourceName): INodeProperties {
 			default: 50,
 			typeOptions: { minValue: 1 },
 			description:
-				'A ceiling on all requests this step sends together, however many items poll at once, so that a short poll interval cannot flood RudderStack. Applies to the whole step: an expression must give the same value for every item.',
+				'A ceiling on all requests this step sends together in any one second, however many items poll at once, so that a short poll interval cannot flood RudderStack. Up to this many go at once; starts go before polls, and polls take turns. Applies to the whole step: an expression must give the same value for every item.',
 		},
 		{
 			displayName: 'On Timeout',

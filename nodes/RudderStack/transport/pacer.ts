@@ -1,9 +1,16 @@
+import { settle } from '../run/errors';
 import { CancelledError, pause, unlessCancelled } from '../run/pause';
 
-// Requests reach RudderStack a little later than they are let go, and not all equally late (a
-// garbage collection, a busy event loop). Spacing them as if a second lasted this much longer
-// keeps the ceiling as RudderStack counts it, at the cost of 5% of the rate.
-const ARRIVAL_JITTER_ALLOWANCE_MS = 50;
+/**
+ * The key of a lane's first request (an item's start): before every lane that has had a turn, so
+ * that starts are never held back behind polls. Under a window that hands out many slots at once,
+ * "the slot after the one it asked at" would put a start behind polls of items that started in the
+ * same instant.
+ */
+const FIRST_REQUEST = -1;
+
+/** How long the dispatcher sleeps at most while every counted request is still in flight. */
+const IN_FLIGHT_RECHECK_MS = 60_000;
 
 /** Thrown by `waitForTurn` when the ceiling or a cool-down leaves no turn before its `notAfter`. */
 export class NoTurnBeforeDeadlineError extends Error {
@@ -13,22 +20,40 @@ export class NoTurnBeforeDeadlineError extends Error {
 	}
 }
 
+/** A request's place under the ceiling; `finished()` when its answer (or failure) is in. */
+export interface Turn {
+	finished(): void;
+}
+
 interface Waiter {
-	/** Lower goes first: the first slot its lane could have had (the one after its last, or the next when it first asked). */
+	/** Lower goes first: the first slot its lane could have had after its last, or FIRST_REQUEST. */
 	key: number;
 	/** Order of asking, for equal keys. */
 	asked: number;
 	notAfter?: number;
-	/** Called with the number of the slot handed out. */
-	resolve(slot: number): void;
+	/** Called with the number of the slot handed out, and its turn. */
+	resolve(granted: { slot: number; turn: Turn }): void;
 	reject(error: Error): void;
 }
 
-/** What every lane of one step shares: the ceiling, the cool-down, and the line of waiters. */
+/**
+ * What every lane of one step shares: the ceiling, the cool-down, and the line of waiters.
+ *
+ * The ceiling is counted over any one second, as RudderStack would count arrivals: up to its
+ * number of requests may go at once, and each of them holds its place until a second after its
+ * answer came. A request arrives after it is let go and before its answer, so two requests that
+ * share a place arrive at least a second apart, however late either arrives. So 50 items under the
+ * default of 50 start together, as a hand-built loop would start them, polls that ask for less
+ * than the ceiling are never held back, and only demand above it waits.
+ */
 export class SharedCeiling {
-	readonly spacingMs: number;
+	/** Places under the ceiling: its whole part, at least one. */
+	private readonly places: number;
 
-	private nextSlotAt = 0;
+	private readonly windowMs: number;
+
+	/** When each counted request's answer came (Infinity while it is in flight). */
+	private readonly counted: { endedAt: number }[] = [];
 
 	coolDownUntil = 0;
 
@@ -44,26 +69,42 @@ export class SharedCeiling {
 	private wake?: AbortController;
 
 	constructor(requestsPerSecond: number) {
-		this.spacingMs = (1000 + ARRIVAL_JITTER_ALLOWANCE_MS) / requestsPerSecond;
+		this.places = Math.max(1, Math.floor(requestsPerSecond));
+		// A ceiling below one a second: one request per its period.
+		this.windowMs = requestsPerSecond < 1 ? 1000 / requestsPerSecond : 1000;
 	}
 
-	join(key: number, notAfter: number | undefined): { waiter: Waiter; turn: Promise<number> } {
+	/** The earliest time a place is free by the window alone; Infinity while all are in flight. */
+	private placeFreeAt(now: number): number {
+		for (let i = this.counted.length - 1; i >= 0; i--) {
+			if (this.counted[i].endedAt + this.windowMs <= now) this.counted.splice(i, 1);
+		}
+		if (this.counted.length < this.places) return Number.NEGATIVE_INFINITY;
+		return Math.min(...this.counted.map(({ endedAt }) => endedAt)) + this.windowMs;
+	}
+
+	join(key: number, notAfter: number | undefined): { waiter: Waiter; granted: Promise<{ slot: number; turn: Turn }> } {
 		let waiter!: Waiter;
-		const turn = new Promise<number>((resolve, reject) => {
+		const granted = new Promise<{ slot: number; turn: Turn }>((resolve, reject) => {
 			waiter = { key, asked: this.asked++, notAfter, resolve, reject };
 		});
 		this.line.add(waiter);
 		void this.dispatch();
-		return { waiter, turn };
+		return { waiter, granted };
 	}
 
 	leave(waiter: Waiter): void {
 		if (this.line.delete(waiter) && this.line.size === 0) this.wake?.abort();
 	}
 
-	/** Rejects the waiters whose deadline comes before the next slot that could be theirs. */
+	/**
+	 * Rejects the waiters whose deadline comes before the next slot that could be theirs. While
+	 * every place is in flight the next slot is unknown: only deadlines already past are.
+	 */
 	expire(): void {
-		const slotAt = Math.max(this.nextSlotAt, this.coolDownUntil, Date.now());
+		const now = Date.now();
+		const freeAt = this.placeFreeAt(now);
+		const slotAt = Math.max(freeAt === Number.POSITIVE_INFINITY ? now : freeAt, this.coolDownUntil, now);
 		for (const waiter of this.line) {
 			if (waiter.notAfter !== undefined && waiter.notAfter < slotAt) {
 				this.leave(waiter);
@@ -73,10 +114,10 @@ export class SharedCeiling {
 	}
 
 	/**
-	 * Hands out one slot at a time, each when it is due (the ceiling's spacing, and no earlier
-	 * than the end of a cool-down), to the waiter whose lane has gone longest without a turn.
-	 * Deciding at the slot, not when a request asks, is what lets a later cool-down hold back the
-	 * requests already waiting.
+	 * Hands out one slot at a time, each when a place under the ceiling is free (and no earlier
+	 * than the end of a cool-down), to the waiter whose lane has gone longest without one. Deciding
+	 * at the slot, not when a request asks, is what lets a later cool-down hold back the requests
+	 * already waiting.
 	 */
 	private async dispatch(): Promise<void> {
 		if (this.dispatching) return;
@@ -86,11 +127,15 @@ export class SharedCeiling {
 				this.expire();
 				if (this.line.size === 0) return;
 				const now = Date.now();
-				const slotAt = Math.max(this.nextSlotAt, this.coolDownUntil);
+				const slotAt = Math.max(this.placeFreeAt(now), this.coolDownUntil);
 				if (slotAt > now) {
-					// Woken early when the line empties (a cancel), so no timer outlives the step.
+					// Woken early when an answer frees a place or the line empties (a cancel), so
+					// no timer outlives the step; while all places are in flight, until the first
+					// deadline in the line.
+					const deadlines = [...this.line].flatMap(({ notAfter }) => (notAfter === undefined ? [] : [notAfter + 1]));
+					const until = Math.min(slotAt, now + IN_FLIGHT_RECHECK_MS, ...deadlines);
 					this.wake = new AbortController();
-					await pause(slotAt - now, this.wake.signal).catch((error: unknown) => {
+					await pause(until - now, this.wake.signal).catch((error: unknown) => {
 						if (!(error instanceof CancelledError)) throw error;
 					});
 					continue;
@@ -100,10 +145,16 @@ export class SharedCeiling {
 					if (!next || waiter.key < next.key || (waiter.key === next.key && waiter.asked < next.asked)) next = waiter;
 				}
 				this.line.delete(next as Waiter);
-				// On the grid of slots when the timer woke a little late, so that its lateness does
-				// not add up over a long line; from now when the line had been empty.
-				this.nextSlotAt = (now - slotAt < this.spacingMs ? slotAt : now) + this.spacingMs;
-				(next as Waiter).resolve(this.served++);
+				const place = { endedAt: Number.POSITIVE_INFINITY };
+				this.counted.push(place);
+				const turn: Turn = {
+					finished: () => {
+						if (place.endedAt !== Number.POSITIVE_INFINITY) return;
+						place.endedAt = Date.now();
+						this.wake?.abort();
+					},
+				};
+				(next as Waiter).resolve({ slot: this.served++, turn });
 			}
 		} finally {
 			this.dispatching = false;
@@ -116,11 +167,10 @@ export class SharedCeiling {
  * one requests-per-second ceiling, and a 429 slows all of them down rather than only the one
  * request that received it.
  *
- * When the items ask for more than the ceiling allows, each item (a lane, from `lane()`) gets its
- * turn in rotation: the next slot goes to the lane that has gone longest without one, a lane's
- * first request counting from when it asked. So no item's polls fall behind another's by more
- * than one slot, however their poll beats fall, and a start waits at most one round of the items
- * polling, never behind all of their polls.
+ * When the items ask for more than the ceiling allows, an item's first request (its start) goes
+ * before any poll, and the polls take turns (each item is a lane, from `lane()`): the next slot
+ * goes to the lane that has gone longest without one. So no item's polls fall behind another's,
+ * however their poll beats fall, and no start waits behind polls.
  */
 export class RequestPacer {
 	private readonly ceiling: SharedCeiling;
@@ -138,19 +188,23 @@ export class RequestPacer {
 	}
 
 	/**
-	 * Resolves when this request may go out. With `notAfter` (epoch ms), rejects with
-	 * NoTurnBeforeDeadlineError as soon as the next slot that could be its own (the ceiling's
-	 * spacing, a cool-down) comes after `notAfter`: at once when that is already so, else at most
-	 * one slot after it becomes so. A cancel of `signal` rejects with CancelledError.
+	 * Resolves when this request may go out, with its Turn: call `finished()` once its answer or
+	 * failure is in. With `notAfter` (epoch ms), rejects with NoTurnBeforeDeadlineError as soon as
+	 * the next slot that could be its own (the ceiling, a cool-down) comes after `notAfter`. A
+	 * cancel of `signal` rejects with CancelledError.
 	 */
-	async waitForTurn(signal?: AbortSignal, notAfter?: number): Promise<void> {
+	async waitForTurn(signal?: AbortSignal, notAfter?: number): Promise<Turn> {
 		const { ceiling } = this;
-		const { waiter, turn } = ceiling.join(this.eligibleFrom ?? ceiling.served, notAfter);
-		try {
-			this.eligibleFrom = (await unlessCancelled(turn, signal)) + 1;
-		} finally {
-			ceiling.leave(waiter);
+		const { waiter, granted } = ceiling.join(this.eligibleFrom ?? FIRST_REQUEST, notAfter);
+		const outcome = await settle(unlessCancelled(granted, signal));
+		ceiling.leave(waiter);
+		if (!outcome.ok) {
+			// A turn handed out as the cancel came is given back, or its place would stay taken.
+			void granted.then(({ turn }) => turn.finished(), () => undefined);
+			throw outcome.error;
 		}
+		this.eligibleFrom = outcome.value.slot + 1;
+		return outcome.value.turn;
 	}
 
 	/** After a 429: nothing goes out before `ms` from now, including requests already waiting. */

@@ -14,7 +14,7 @@ import { CancelledError, pause, throwIfCancelled, unlessCancelled } from '../run
 import { type AttemptFailure, httpFailure, networkFailure } from './failure';
 import { toBaseUrl } from './host';
 import { accessTokenOf } from './token';
-import { NoTurnBeforeDeadlineError, type RequestPacer } from './pacer';
+import { NoTurnBeforeDeadlineError, type RequestPacer, type Turn } from './pacer';
 import { USER_AGENT } from './userAgent';
 
 export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
@@ -170,10 +170,10 @@ export async function rudderStackRequest<T = unknown>(
  * The pacer's turn, within the deadline: a turn that is due now is still taken at the deadline
  * (the last poll of a wait); when none comes before it, the request ends there as out of time.
  */
-async function waitForTurn(policy: RequestPolicy): Promise<void> {
+async function waitForTurn(policy: RequestPolicy): Promise<Turn | undefined> {
 	const notAfter = policy.notAfter === undefined ? undefined : Math.max(policy.notAfter, Date.now());
-	const turn = await settle(policy.pacer?.waitForTurn(policy.signal, notAfter) ?? Promise.resolve());
-	if (turn.ok) return;
+	const turn = await settle(policy.pacer?.waitForTurn(policy.signal, notAfter) ?? Promise.resolve(undefined));
+	if (turn.ok) return turn.value;
 	if (!(turn.error instanceof NoTurnBeforeDeadlineError)) throw turn.error;
 	// The pacer knows early that no turn comes in time; the wait still ends at its timeout, so that
 	// "timed out after N s" tells the time the user gave it.
@@ -206,8 +206,10 @@ export async function requestAs<T = unknown>(
 	};
 	for (let attempt = 0; ; attempt++) {
 		throwIfCancelled(policy.signal);
-		await waitForTurn(policy);
+		const turn = await waitForTurn(policy);
 		const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, credentialType, { ...options });
+		// The request holds its place under the ceiling until its answer is in, also when abandoned.
+		void sent.then(() => turn?.finished(), () => turn?.finished());
 		const outcome = await settle(unlessCancelled(sent, policy.signal));
 		if (policy.signal?.aborted || (!outcome.ok && outcome.error instanceof CancelledError)) {
 			policy.onAbandoned?.(sent.then((response) => answerOf(response as FullResponse)));
