@@ -99,4 +99,25 @@ describe('the request ceiling, counted over any one second', () => {
 		// Counted from the start it would have gone at 1000 ms; its answer came at 1300.
 		expect(await next).toBeGreaterThanOrEqual(2290);
 	});
+
+	it('gives a few items polling fast their share evenly, not a whole second at once and then none', async () => {
+		// 10 a second between 2 items: a turn each every 200 ms, not 5 each at once and then a
+		// second of nothing.
+		const pacer = new RequestPacer(10);
+		const began = Date.now();
+		const gaps = await Promise.all(
+			[pacer.lane(), pacer.lane()].map(async (lane) => {
+				const at: number[] = [];
+				while (Date.now() - began < 2500) {
+					const turn = await lane.waitForTurn();
+					at.push(Date.now());
+					turn.finished();
+				}
+				return at.slice(1).map((t, k) => t - at[k]);
+			}),
+		);
+		const all = gaps.flat();
+		expect(Math.max(...all)).toBeLessThan(400);
+		expect(Math.min(...all.slice(2))).toBeGreaterThanOrEqual(150);
+	});
 });

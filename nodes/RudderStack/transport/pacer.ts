@@ -26,6 +26,8 @@ export interface Turn {
 }
 
 interface Waiter {
+	/** Whose request it is: one lane per item. */
+	lane: object;
 	/** Lower goes first: the first slot its lane could have had after its last, or FIRST_REQUEST. */
 	key: number;
 	/** Order of asking, for equal keys. */
@@ -55,6 +57,9 @@ export class SharedCeiling {
 	/** When each counted request's answer came (Infinity while it is in flight). */
 	private readonly counted: { endedAt: number }[] = [];
 
+	/** When each lane last had a turn. */
+	private readonly lastTurnAt = new Map<object, number>();
+
 	coolDownUntil = 0;
 
 	/** Slots handed out so far. */
@@ -83,10 +88,28 @@ export class SharedCeiling {
 		return Math.min(...this.counted.map(({ endedAt }) => endedAt)) + this.windowMs;
 	}
 
-	join(key: number, notAfter: number | undefined): { waiter: Waiter; granted: Promise<{ slot: number; turn: Turn }> } {
+	/**
+	 * When a lane may have its next turn: its share of the ceiling among the lanes in use (those
+	 * waiting, and those that had a turn within the last window). Without it, a few items polling
+	 * fast would spend a whole second's requests at once and then wait out the rest of the second
+	 * with none; with it each polls at one turn per (lanes ÷ ceiling) seconds, evenly.
+	 */
+	private laneFreeAt(waiter: Waiter, now: number): number {
+		const last = this.lastTurnAt.get(waiter.lane);
+		if (last === undefined) return Number.NEGATIVE_INFINITY;
+		const inUse = new Set<object>();
+		for (const { lane } of this.line) inUse.add(lane);
+		for (const [lane, at] of this.lastTurnAt) {
+			if (at > now - this.windowMs) inUse.add(lane);
+			else if (!inUse.has(lane)) this.lastTurnAt.delete(lane);
+		}
+		return last + (inUse.size * this.windowMs) / this.places;
+	}
+
+	join(lane: object, key: number, notAfter: number | undefined): { waiter: Waiter; granted: Promise<{ slot: number; turn: Turn }> } {
 		let waiter!: Waiter;
 		const granted = new Promise<{ slot: number; turn: Turn }>((resolve, reject) => {
-			waiter = { key, asked: this.asked++, notAfter, resolve, reject };
+			waiter = { lane, key, asked: this.asked++, notAfter, resolve, reject };
 		});
 		this.line.add(waiter);
 		void this.dispatch();
@@ -114,6 +137,20 @@ export class SharedCeiling {
 	}
 
 	/**
+	 * Sleeps until `at`, or the first deadline in the line (to reject it on time), or at most
+	 * IN_FLIGHT_RECHECK_MS while every place is in flight. Woken early when an answer frees a place
+	 * or the line empties (a cancel), so no timer outlives the step.
+	 */
+	private async sleepUntil(at: number, now: number): Promise<void> {
+		const deadlines = [...this.line].flatMap(({ notAfter }) => (notAfter === undefined ? [] : [notAfter + 1]));
+		const until = Math.min(at, now + IN_FLIGHT_RECHECK_MS, ...deadlines);
+		this.wake = new AbortController();
+		await pause(until - now, this.wake.signal).catch((error: unknown) => {
+			if (!(error instanceof CancelledError)) throw error;
+		});
+	}
+
+	/**
 	 * Hands out one slot at a time, each when a place under the ceiling is free (and no earlier
 	 * than the end of a cool-down), to the waiter whose lane has gone longest without one. Deciding
 	 * at the slot, not when a request asks, is what lets a later cool-down hold back the requests
@@ -129,22 +166,26 @@ export class SharedCeiling {
 				const now = Date.now();
 				const slotAt = Math.max(this.placeFreeAt(now), this.coolDownUntil);
 				if (slotAt > now) {
-					// Woken early when an answer frees a place or the line empties (a cancel), so
-					// no timer outlives the step; while all places are in flight, until the first
-					// deadline in the line.
-					const deadlines = [...this.line].flatMap(({ notAfter }) => (notAfter === undefined ? [] : [notAfter + 1]));
-					const until = Math.min(slotAt, now + IN_FLIGHT_RECHECK_MS, ...deadlines);
-					this.wake = new AbortController();
-					await pause(until - now, this.wake.signal).catch((error: unknown) => {
-						if (!(error instanceof CancelledError)) throw error;
-					});
+					await this.sleepUntil(slotAt, now);
 					continue;
 				}
 				let next: Waiter | undefined;
+				let laneFreeAt = Number.POSITIVE_INFINITY;
 				for (const waiter of this.line) {
+					const freeAt = this.laneFreeAt(waiter, now);
+					if (freeAt > now) {
+						laneFreeAt = Math.min(laneFreeAt, freeAt);
+						continue;
+					}
 					if (!next || waiter.key < next.key || (waiter.key === next.key && waiter.asked < next.asked)) next = waiter;
 				}
-				this.line.delete(next as Waiter);
+				if (!next) {
+					// Every waiting lane has had its share for now: until the first may go again.
+					await this.sleepUntil(laneFreeAt, now);
+					continue;
+				}
+				this.line.delete(next);
+				this.lastTurnAt.set(next.lane, now);
 				const place = { endedAt: Number.POSITIVE_INFINITY };
 				this.counted.push(place);
 				const turn: Turn = {
@@ -154,7 +195,7 @@ export class SharedCeiling {
 						this.wake?.abort();
 					},
 				};
-				(next as Waiter).resolve({ slot: this.served++, turn });
+				next.resolve({ slot: this.served++, turn });
 			}
 		} finally {
 			this.dispatching = false;
@@ -195,7 +236,7 @@ export class RequestPacer {
 	 */
 	async waitForTurn(signal?: AbortSignal, notAfter?: number): Promise<Turn> {
 		const { ceiling } = this;
-		const { waiter, granted } = ceiling.join(this.eligibleFrom ?? FIRST_REQUEST, notAfter);
+		const { waiter, granted } = ceiling.join(this, this.eligibleFrom ?? FIRST_REQUEST, notAfter);
 		const outcome = await settle(unlessCancelled(granted, signal));
 		ceiling.leave(waiter);
 		if (!outcome.ok) {
