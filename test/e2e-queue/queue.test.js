@@ -203,7 +203,9 @@ for (const [index, version] of VERSIONS.entries()) {
 			const runMs = 25_000;
 			mock.script(connection, { runMs });
 			const { id, worker, syncId } = await startLong(connection);
-			await sleep(1000);
+			// The re-run knows itself by a saved step older than run/rerun.ts's RERUN_GAP_MS (5 s):
+			// the kill comes late enough that the suite's short stall check cannot undercut it.
+			await sleep(2500);
 			const killedAt = Date.now();
 			await workers[worker].kill('SIGKILL');
 			const status = await settled(id, connection, runMs);
@@ -217,6 +219,37 @@ for (const [index, version] of VERSIONS.entries()) {
 				assert.equal(status, 'success');
 				const final = await execution(id);
 				assert.match(JSON.stringify(final.data ?? ''), new RegExp(syncId));
+			}
+			await startWorker(worker);
+		});
+
+		it('a worker killed with SIGKILL, its sync ended before n8n runs the execution again: no second sync, the sync\'s result', async () => {
+			const connection = `q${index}_killEnded`;
+			// Shorter than n8n 1.x takes to run the execution again: the re-run meets the sync ended.
+			const runMs = 3000;
+			mock.script(connection, { runMs });
+			const { id, worker, syncId } = await startLong(connection);
+			// The re-run knows itself by a saved step older than run/rerun.ts's RERUN_GAP_MS (5 s):
+			// the kill comes late enough that the suite's short stall check cannot undercut it.
+			await sleep(2500);
+			const killedAt = Date.now();
+			await workers[worker].kill('SIGKILL');
+			const status = await settled(id, connection, runMs + 20_000);
+			const rerun = rerunOn(id, worker);
+			// The re-run's look-up of the sync its earlier run started: when n8n ran the execution again.
+			const lookups = mock.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/v2/retl-connections/${connection}/syncs?started_after=`));
+			console.log(`# n8n ${version}, SIGKILL after which the sync ended: execution ${id} ended ${status}; run again on the other worker: ${rerun}; ` +
+				`the re-run looked for its sync ${lookups.map((r) => `${((r.at - killedAt) / 1000).toFixed(1)} s`).join(', ') || 'never'} after the kill; start requests: ${startsOf(connection).length}; syncs: ${syncsOf(connection).length}`);
+			assert.equal(syncsOf(connection).length, 1, 'no second sync was started');
+			if (version.startsWith('1.')) {
+				assert.ok(rerun, 'n8n 1.x ran the execution again');
+				assert.equal(lookups.length, 1, 'the re-run looked for the sync its earlier run started');
+				assert.ok(lookups[0].at > syncsOf(connection)[0].startedAt + runMs, 'the sync had ended when the execution ran again');
+				assert.equal(startsOf(connection).length, 1, 'the re-run sent no start');
+				assert.equal(status, 'success');
+				const data = JSON.stringify((await execution(id)).data ?? '');
+				assert.match(data, new RegExp(syncId));
+				assert.match(data, /ownEarlierAttempt/);
 			}
 			await startWorker(worker);
 		});
