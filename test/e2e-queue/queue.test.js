@@ -132,7 +132,8 @@ for (const [index, version] of VERSIONS.entries()) {
 		const execution = async (id) => await rest('GET', `/executions/${id}`);
 		/** Starts the long workflow for `connection`; resolves once its sync runs, with the execution's id. */
 		const startLong = async (connection) => {
-			assert.equal((await webhook('q-long', { connection })).status, 200);
+			const response = await webhook('q-long', { connection });
+			assert.equal(response.status, 200, `POST q-long: ${await response.text()}`);
 			await until(`the sync of ${connection} to start`, () => syncsOf(connection).length > 0, 30_000);
 			const list = await rest('GET', `/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: WORKFLOWS.long.id, status: ['running'] }))}`);
 			const running = list.results.map((e) => e.id);
@@ -172,7 +173,7 @@ for (const [index, version] of VERSIONS.entries()) {
 			const executions = Array.from({ length: 12 }, (_, e) => Array.from({ length: 3 }, (_, i) => `q${index}_e${e}_i${i}`));
 			const answers = await Promise.all(executions.map(async (connections) => {
 				const response = await webhook('q-many', { connections });
-				assert.equal(response.status, 200);
+				assert.equal(response.status, 200, `POST q-many: ${await response.clone().text()}`);
 				return await response.json();
 			}));
 			for (const [e, connections] of executions.entries()) {
