@@ -10,7 +10,9 @@ export declare function runInEngine(options: {
 	signal?: AbortSignal;
 	/** Run the `<name>Tool` type through a plain ExecuteContext, as n8n 2.x's agent runs a tool it asked the engine for. */
 	tool?: boolean;
-	savedRunData?: IDataObject;
+	savedExecution?: object;
+	executionId?: string;
+	mode?: string;
 	/** Which run of the node in the execution this is (a loop runs it again with 1, 2, ...). */
 	runIndex?: number;
 }): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;

@@ -44,7 +44,7 @@ class FunctionCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData, savedRunData, tool = false }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData, savedExecution, executionId = 'exec-1', tool = false }) {
 	// The node's name as the editor gives it: its display name (a tool keeps the plain node's).
 	const name = nodeType.description.displayName;
 	if (tool) nodeType = asTool(nodeType);
@@ -62,7 +62,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes, staticData });
 	const additionalData = {
 		credentialsHelper: new FunctionCredentialsHelper(credentialType, credentials),
-		executionId: 'exec-1',
+		executionId,
 		restApiUrl: '',
 		instanceBaseUrl: '',
 		webhookBaseUrl: '',
@@ -70,7 +70,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 		webhookTestBaseUrl: '',
 		variables: {},
 		// What n8n saved of this execution, read back by id (progress saving, a re-run).
-		...(savedRunData ? { getRunExecutionData: async (id) => (id === 'exec-1' ? { resultData: { runData: savedRunData } } : undefined) } : {}),
+		...(savedExecution ? { getRunExecutionData: async (id) => (id === executionId ? savedExecution : undefined) } : {}),
 	};
 	return { node, workflow, additionalData, nodeType };
 }
@@ -79,11 +79,11 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
  * @returns {Promise<{ items: object[], logs: string[], error?: Error }>}
  */
 async function runInEngine(options) {
-	const { items = [{}], signal, runIndex = 0 } = options;
+	const { items = [{}], signal, runIndex = 0, mode = 'manual' } = options;
 	const { node, workflow, additionalData, nodeType } = setUp(options);
 	const inputItems = items.map((json) => ({ json }));
 	const inputData = { main: [inputItems] };
-	const context = new ExecuteContext(workflow, node, additionalData, 'manual', { resultData: { runData: {} } }, runIndex, inputItems, inputData, { node, data: inputData, source: null }, [], signal);
+	const context = new ExecuteContext(workflow, node, additionalData, mode, { resultData: { runData: {} } }, runIndex, inputItems, inputData, { node, data: inputData, source: null }, [], signal);
 	const logs = [];
 	const record = (level) => (message, meta) => logs.push(`${level}: ${message} ${meta ? JSON.stringify(meta) : ''}`);
 	// A logger of this context only, so that what the node logs can be inspected.

@@ -21,8 +21,11 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
 	tool?: boolean;
-	/** Run data n8n saved for this execution earlier (progress saving; read back on a re-run). */
-	savedRunData?: IDataObject;
+	/** What n8n saved of this execution (progress saving), read back by its id. */
+	savedExecution?: object;
+	/** The execution's id (default exec-1) and mode (default manual). */
+	executionId?: string;
+	mode?: 'manual' | 'webhook' | 'trigger' | 'retry';
 	/** Which run of the node in the execution this is (a loop runs it again with 1, 2, ...). */
 	runIndex?: number;
 }

@@ -1,37 +1,81 @@
 import type { IExecuteFunctions, IRunExecutionData } from 'n8n-workflow';
 
 /**
- * n8n can run an execution again from its saved state: in queue mode, n8n 1.x hands the job of a
- * worker that died to another worker (the whole execution runs again). The execution keeps its
- * id, and what n8n saved of it is read back by id. A sync that our earlier run started is then
- * still running, and the new start gets 409: that sync is ours, and must be followed, not waited
- * out and started a second time.
+ * n8n can run an execution again: in queue mode, n8n 1.x hands the job of a worker that died to
+ * another worker once the job counts as stalled, and the execution runs again under the same id.
+ * The sync that the earlier run started must then be followed (running or ended), not started a
+ * second time; and a first run must never take someone else's sync for its own.
  *
- * What n8n saves of a running execution is its run data as of the last saved step. With
- * progress saving (EXECUTIONS_DATA_SAVE_ON_PROGRESS or the workflow's "Save execution progress")
- * that holds the steps that ran before this one, with their start times; without it n8n saves
- * nothing of the earlier run, and there is no trace to tell our sync from another.
+ * What the node can see, measured on n8n 1.123.81 in queue mode (one main, two workers):
+ * - n8n saves an execution's state to the database, read back by id (getExecutionDataById). With
+ *   progress saving (EXECUTIONS_DATA_SAVE_ON_PROGRESS or the workflow's "Save execution progress")
+ *   it is saved after every step: the steps that ran (startTime, executionTime, source) and the
+ *   stack of what runs next. The re-run resumes from it, at this step: the steps before are not
+ *   run again and keep their first run's times. On the first run this step read a state saved
+ *   24 ms after the step before ended; on the re-run, the same state 8.5 s later (kill 1 s into the
+ *   wait, the suite's 6 s worker lock); with n8n's default 30 s lock, at least about 15 s.
+ * - Without progress saving the saved state is the one written when the execution was created
+ *   (no steps, the trigger next), on the first run and on the re-run alike, and the re-run runs
+ *   every step again: there is no trace of the earlier run. The execution's startedAt is set anew
+ *   by the worker that re-runs it, and the node cannot read it anyway; in-memory run data,
+ *   `$execution`, `$prevNode` and the input's source are the same on both runs.
  *
- * So after a 409, a Reverse ETL sync that started since this execution's first saved step is
- * taken as ours (run/start.ts), and attached to.
+ * So the rule: the saved state says that this step runs next, and its last step ended at least
+ * RERUN_GAP_MS before this step began. Then the earlier run began this step when that step ended,
+ * and a sync it started began after that (run/start.ts looks for it). Not in manual or retry
+ * mode, where the saved steps come from an earlier execution, and not when this process already
+ * ran this step of this execution (Retry On Fail runs it again at once: it means a new start).
  */
+
+/** Far more than n8n takes between saving one step and starting the next (24 ms measured), less than any re-run. */
+export const RERUN_GAP_MS = 5_000;
 
 type WithSavedData = IExecuteFunctions & { getExecutionDataById?: (id: string) => Promise<IRunExecutionData | undefined> };
 
-/** The earliest start of a step of this execution in the run data n8n saved for it. */
-export async function savedExecutionStart(ctx: IExecuteFunctions): Promise<number | undefined> {
+/** Steps of an execution this process has begun: execution id and step name, bounded. */
+const begunHere = new Set<string>();
+const BEGUN_KEPT = 1_000;
+const signals = new WeakMap<object, Promise<number | undefined>>();
+
+/**
+ * When this step is n8n running the execution again after an earlier run had reached it: the time
+ * the earlier run began it (the end of the last step n8n saved). Once per step.
+ */
+export async function earlierRunBegan(ctx: IExecuteFunctions): Promise<number | undefined> {
+	let signal = signals.get(ctx);
+	if (!signal) {
+		signal = readSignal(ctx, Date.now());
+		signals.set(ctx, signal);
+	}
+	return await signal;
+}
+
+async function readSignal(ctx: IExecuteFunctions, stepBegan: number): Promise<number | undefined> {
 	const { getExecutionDataById } = ctx as WithSavedData;
 	const executionId = ctx.getExecutionId?.();
-	if (typeof getExecutionDataById !== 'function' || !executionId) return undefined;
+	const mode = ctx.getMode();
+	if (typeof getExecutionDataById !== 'function' || !executionId || mode === 'manual' || mode === 'retry') return undefined;
+	const step = ctx.getNode().name;
+	const key = `${executionId}\u0000${step}`;
+	if (begunHere.has(key)) return undefined;
+	begunHere.add(key);
+	if (begunHere.size > BEGUN_KEPT) begunHere.delete(begunHere.values().next().value as string);
 	let saved: IRunExecutionData | undefined;
 	try {
 		saved = await getExecutionDataById.call(ctx, executionId);
 	} catch {
 		return undefined;
 	}
-	const starts = Object.values(saved?.resultData?.runData ?? {})
+	if (saved?.executionData?.nodeExecutionStack?.[0]?.node?.name !== step) return undefined;
+	const ends = Object.values(saved.resultData?.runData ?? {})
 		.flat()
-		.map((task) => task?.startTime)
-		.filter((time): time is number => typeof time === 'number' && Number.isFinite(time));
-	return starts.length ? Math.min(...starts) : undefined;
+		.map((task) => (task?.startTime ?? NaN) + (task?.executionTime ?? NaN))
+		.filter((end) => Number.isFinite(end));
+	if (!ends.length) return undefined;
+	const lastEnd = Math.max(...ends);
+	if (stepBegan - lastEnd < RERUN_GAP_MS) return undefined;
+	ctx.logger.info(
+		`RudderStack: execution ${executionId} is being run again: n8n saved it up to the step before "${step}" ${Math.round((stepBegan - lastEnd) / 1000)} s ago, so an earlier run reached this step; looking for the sync it started`,
+	);
+	return lastEnd;
 }

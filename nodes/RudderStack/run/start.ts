@@ -8,7 +8,7 @@ import { type Deadline, type RunJob, runIds } from './job';
 import { CancelledError, pause } from './pause';
 import { pollUntilDone } from './poll';
 import { cancelledByUser, detachedContext, stopAfterCancel, withinStopBudget } from './stop';
-import { savedExecutionStart } from './rerun';
+import { earlierRunBegan } from './rerun';
 
 export interface StartedRun {
 	runId: string;
@@ -71,6 +71,13 @@ export async function startRun(job: StartJob, body: IDataObject | undefined, dea
 	const policy: RequestPolicy = { ...settings.request, retryAmbiguous: false, notAfter: deadline.notAfter };
 	let firstAmbiguous: { at: number; error: RudderStackApiError } | undefined;
 	let waitedForOther = false;
+	// n8n running the execution again (run/rerun.ts): the sync the earlier run started, running or ended.
+	const earlierRun = spec.syncsPath ? await earlierRunBegan(ctx) : undefined;
+	const ownEarlier = earlierRun === undefined ? undefined : await findSyncSince(job, earlierRun);
+	if (ownEarlier) {
+		ctx.logger.info(`RudderStack: following sync ${ownEarlier} of ${spec.targetNoun} ${targetId}, started by the earlier run of this execution; no second sync is started`);
+		return { runId: ownEarlier, attached: 'ownEarlierAttempt' };
+	}
 	for (let ambiguousFailures = 0; ; ) {
 		const attemptedAt = Date.now();
 		const started = await settle(sendStart(job, request, policy));
@@ -108,9 +115,6 @@ export async function startRun(job: StartJob, body: IDataObject | undefined, dea
 			if (ours) return { runId: ours, attached: 'ownEarlierAttempt' };
 			// What runs began before our first attempt: someone else's sync, as on a plain 409.
 		}
-		const began = spec.syncsPath ? await savedExecutionStart(ctx) : undefined;
-		const earlierRun = began === undefined ? undefined : await findSyncSince(job, began);
-		if (earlierRun) return { runId: earlierRun, attached: 'ownEarlierAttempt' };
 		if (settings.ifAlreadyRunning === 'fail') {
 			throw operationError(
 				ctx,
