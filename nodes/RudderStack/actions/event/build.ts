@@ -42,17 +42,6 @@ export function wholeExpressionCode(value: unknown): string | undefined {
 	return code;
 }
 
-/** What getNodeParameter hands back unchanged: text, numbers, booleans, null, and plain objects and arrays of them. */
-function isPlainData(value: unknown): boolean {
-	if (value === null || value === undefined) return true;
-	const kind = typeof value;
-	if (kind === 'string' || kind === 'number' || kind === 'boolean') return true;
-	if (kind !== 'object') return false;
-	if (Array.isArray(value)) return value.every(isPlainData);
-	const prototype = Object.getPrototypeOf(value) as unknown;
-	return (prototype === Object.prototype || prototype === null) && Object.values(value as object).every(isPlainData);
-}
-
 /**
  * getNodeParameter, at the least cost n8n allows, with the same values:
  * - a parameter without an expression is read once for the whole step: thousands of items would
@@ -60,9 +49,10 @@ function isPlainData(value: unknown): boolean {
  * - the plain fields in `together` that are each one whole expression are evaluated in one
  *   expression per item, `{{ [(a), (b), (c)] }}`. Most of what n8n spends on an expression is
  *   building its data proxy and sandbox (and, in n8n 2.x's default engine, crossing into the
- *   isolate), once per evaluation, so three fields cost about one. If that evaluation throws or
- *   gives anything getNodeParameter would have changed (a date object, say), the item's fields
- *   are read one by one as before, so errors and values stay exactly n8n's own.
+ *   isolate), once per evaluation, so three fields cost about one. These fields have no schema
+ *   to check and getNodeParameter's only clean-up (a Luxon date inside an object, made text)
+ *   gives the same JSON, so the values are the same; if the evaluation throws, the item's fields
+ *   are read one by one as before, so the error is exactly n8n's own, naming the parameter.
  */
 export function parameterReader(ctx: IExecuteFunctions, together: readonly string[] = []): ParameterReader {
 	const fixed = new Map<string, unknown>();
@@ -70,17 +60,14 @@ export function parameterReader(ctx: IExecuteFunctions, together: readonly strin
 	const joined = together.filter((name) => wholeExpressionCode(parameters[name]) !== undefined);
 	const canJoin = joined.length > 1 && typeof ctx.evaluateExpression === 'function';
 	const expression = `{{ [${joined.map((name) => `(\n${wholeExpressionCode(parameters[name])}\n)`).join(', ')}] }}`;
+	// Each on lines of its own: a field may end in a `//` comment, as n8n allows.
 	let joinedItem = -1;
 	let joinedValues: Map<string, unknown> | undefined;
 	const evaluateTogether = (itemIndex: number): Map<string, unknown> | undefined => {
 		try {
 			const values = ctx.evaluateExpression(expression, itemIndex) as unknown;
 			if (!Array.isArray(values) || values.length !== joined.length) return undefined;
-			const byName = new Map<string, unknown>();
-			joined.forEach((name, index) => {
-				if (isPlainData(values[index])) byName.set(name, values[index]);
-			});
-			return byName;
+			return new Map(joined.map((name, index) => [name, values[index] as unknown]));
 		} catch {
 			return undefined; // read one by one: n8n's own error, naming the parameter
 		}
