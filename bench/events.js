@@ -14,7 +14,6 @@ const DIST = path.join(__dirname, '../dist');
 const WRITE_KEY = 'bench-write-key';
 const MAX_REQUEST_BYTES = 4000 * 1024;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3));
 
 async function spawnDataPlane(latencyMs) {
@@ -33,8 +32,11 @@ async function spawnDataPlane(latencyMs) {
 	return { url, stats, stop: () => child.kill() };
 }
 
-// The fields as a user maps them from a CRM change; the same expressions for both.
+// The fields as a user maps them from a CRM change; the same expressions for both. FIXED is the
+// same event with the values typed in: the floor, what each side costs without n8n evaluating
+// expressions per item.
 const FIELDS = { userId: '={{ $json.contactId }}', event: '={{ "Deal " + $json.stage }}', properties: '={{ { amount: $json.amount, currency: "EUR" } }}' };
+const FIXED = { userId: 'contact_1', event: 'Deal won', properties: '{ "amount": 37, "currency": "EUR" }' };
 
 /** What users build by hand: one authenticated POST /v1/track per item, all at once, as HTTP Request does by default. */
 function perItemNode(nodeType) {
@@ -44,7 +46,8 @@ function perItemNode(nodeType) {
 			const { dataPlaneUrl } = await this.getCredentials('rudderStackDataPlaneApi');
 			const items = this.getInputData();
 			const sent = items.map((_, i) => {
-				const body = { userId: this.getNodeParameter('userId', i), event: this.getNodeParameter('event', i), properties: this.getNodeParameter('properties', i) };
+				const properties = this.getNodeParameter('properties', i);
+				const body = { userId: this.getNodeParameter('userId', i), event: this.getNodeParameter('event', i), properties: typeof properties === 'string' ? JSON.parse(properties) : properties };
 				return this.helpers.httpRequestWithAuthentication.call(this, 'rudderStackDataPlaneApi', { method: 'POST', url: `${dataPlaneUrl}/v1/track`, body, json: true });
 			});
 			const settled = await Promise.allSettled(sent);
@@ -55,7 +58,18 @@ function perItemNode(nodeType) {
 	};
 }
 
-async function measure(nodeType, credentialType, dataPlane, items) {
+/** n8n's own share: the three fields read per item by getNodeParameter, and nothing else. */
+function readOnlyNode(nodeType) {
+	return {
+		description: { ...nodeType.description, name: 'readOnly' },
+		async execute() {
+			const items = this.getInputData();
+			return [items.map((_, i) => ({ json: { values: ['userId', 'event', 'properties'].map((name) => this.getNodeParameter(name, i)) }, pairedItem: { item: i } }))];
+		},
+	};
+}
+
+async function measure(nodeType, credentialType, dataPlane, items, fields) {
 	const before = await dataPlane.stats();
 	global.gc();
 	const heapBefore = process.memoryUsage().heapUsed;
@@ -74,7 +88,7 @@ async function measure(nodeType, credentialType, dataPlane, items) {
 		credentialType,
 		credentials: { dataPlaneUrl: dataPlane.url, writeKey: WRITE_KEY },
 		items,
-		parameters: { resource: 'event', operation: 'track', ...FIELDS },
+		parameters: { resource: 'event', operation: 'track', ...fields },
 	});
 	const wallMs = Number(process.hrtime.bigint() - began) / 1e6;
 	const used = process.cpuUsage(cpu);
@@ -95,6 +109,13 @@ async function measure(nodeType, credentialType, dataPlane, items) {
 	};
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The median, with the spread of the repeats when there are several: `1.23 (1.10–1.40)`. */
+function spread(runs, key, scale = 1) {
+	const xs = runs.map((r) => r[key] / scale);
+	return xs.length > 1 ? `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})` : fmt(xs[0]);
+}
+
 /** Runs the comparison at loopback speed and with a round trip like a data plane's across the internet. */
 async function eventsBench({ short = false } = {}) {
 	const { RudderStack } = require(path.join(DIST, 'nodes/RudderStack/RudderStack.node.js'));
@@ -102,42 +123,53 @@ async function eventsBench({ short = false } = {}) {
 	const nodeType = new RudderStack();
 	const credentialType = new RudderStackDataPlaneApi();
 	const count = short ? 500 : 10_000;
-	const repeats = short ? 1 : 3;
+	const repeats = short ? 1 : Number(process.env.EVENTS_REPEATS ?? 5);
 	const items = Array.from({ length: count }, (_, i) => ({ contactId: `contact_${i}`, stage: i % 3 ? 'won' : 'lost', amount: (i * 37) % 5000 }));
 	const rows = [];
+	const perItem = perItemNode(nodeType);
+	const readOnly = readOnlyNode(nodeType);
 	for (const latencyMs of short ? [0] : [0, 20]) {
 		const dataPlane = await spawnDataPlane(latencyMs);
-		await measure(nodeType, credentialType, dataPlane, items.slice(0, 200)); // warm-up: JIT and sockets
-		await measure(perItemNode(nodeType), credentialType, dataPlane, items.slice(0, 200));
-		const node = [];
-		const perItem = [];
-		for (let i = 0; i < repeats; i++) {
-			node.push(await measure(nodeType, credentialType, dataPlane, items));
-			perItem.push(await measure(perItemNode(nodeType), credentialType, dataPlane, items));
-		}
+		const variants = {
+			node: [nodeType, FIELDS],
+			nodeFixed: [nodeType, FIXED],
+			perItem: [perItem, FIELDS],
+			perItemFixed: [perItem, FIXED],
+			...(latencyMs ? {} : { reads: [readOnly, FIELDS] }),
+		};
+		for (const [type, fields] of Object.values(variants)) await measure(type, credentialType, dataPlane, items.slice(0, 200), fields); // warm-up: JIT and sockets
+		const runs = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+		// Interleaved, so that a burst of load on the shared machine falls on every variant alike.
+		for (let i = 0; i < repeats; i++) for (const [name, [type, fields]] of Object.entries(variants)) runs[name].push(await measure(type, credentialType, dataPlane, items, fields));
 		dataPlane.stop();
-		const pick = (runs, key) => median(runs.map((r) => r[key]));
-		const allowedRequests = Math.max(1, Math.ceil(pick(node, 'bytes') / MAX_REQUEST_BYTES));
+		const pick = (name, key) => median(runs[name].map((r) => r[key]));
+		const ratio = (a, b, key) => `${fmt(pick(a, key) / pick(b, key))}×`;
+		const allowedRequests = Math.max(1, Math.ceil(pick('node', 'bytes') / MAX_REQUEST_BYTES));
 		const where = latencyMs ? `${latencyMs} ms round trip` : 'loopback';
 		rows.push(
-			[`${count} track events, ${where}: node (s)`, fmt(pick(node, 'wallMs') / 1000), `CPU ${fmt(pick(node, 'cpuMs') / 1000)} s`, 'all items, then /v1/batch requests'],
-			[`  one request per item (s)`, fmt(pick(perItem, 'wallMs') / 1000), `CPU ${fmt(pick(perItem, 'cpuMs') / 1000)} s`, 'POST /v1/track per item, all at once (HTTP Request default)'],
-			['  speed-up', `${fmt(pick(perItem, 'wallMs') / pick(node, 'wallMs'))}×`, '', 'goal ≥ 20×'],
-			['  requests: node / per item', `${pick(node, 'requests')} / ${pick(perItem, 'requests')}`, `largest ${fmt(pick(node, 'maxRequestBytes') / 1024)} KB`, `goal ≤ 1 per 4 MB of events (${allowedRequests} here)`],
-			['  events that arrived: node / per item', `${pick(node, 'events')} / ${pick(perItem, 'events')}`, '', `${count} each`],
-			['  heap growth: node / per item (MB)', `${fmt(pick(node, 'heapMb'))} / ${fmt(pick(perItem, 'heapMb'))}`, '', 'live heap at its peak (full GC every 200 ms); goal ≤ 50'],
+			[`${count} track events, ${where}: node, fields by expression (s)`, spread(runs.node, 'wallMs', 1000), `CPU ${spread(runs.node, 'cpuMs', 1000)} s`, 'all items, then /v1/batch requests'],
+			['  one request per item, same expressions (s)', spread(runs.perItem, 'wallMs', 1000), `CPU ${spread(runs.perItem, 'cpuMs', 1000)} s`, 'POST /v1/track per item, all at once (HTTP Request default)'],
+			['  speed-up (wall / CPU)', ratio('perItem', 'node', 'wallMs'), ratio('perItem', 'node', 'cpuMs'), 'goal ≥ 20×'],
+			['  floor: node, the same fields fixed (s)', spread(runs.nodeFixed, 'wallMs', 1000), `CPU ${spread(runs.nodeFixed, 'cpuMs', 1000)} s`, "what the node itself costs: no expression per item"],
+			['  one request per item, fields fixed (s)', spread(runs.perItemFixed, 'wallMs', 1000), `CPU ${spread(runs.perItemFixed, 'cpuMs', 1000)} s`, 'what a request per item costs'],
+			['  speed-up with fields fixed (wall / CPU)', ratio('perItemFixed', 'nodeFixed', 'wallMs'), ratio('perItemFixed', 'nodeFixed', 'cpuMs'), 'the batching alone'],
+			...(runs.reads ? [['  n8n reading the 3 expressions per item, nothing else (s)', spread(runs.reads, 'wallMs', 1000), `CPU ${spread(runs.reads, 'cpuMs', 1000)} s`, 'getNodeParameter × 3 per item: what the per-item side pays before any request']] : []),
+			['  requests: node / per item', `${pick('node', 'requests')} / ${pick('perItem', 'requests')}`, `largest ${fmt(pick('node', 'maxRequestBytes') / 1024)} KB`, `goal ≤ 1 per 4 MB of events (${allowedRequests} here)`],
+			['  events that arrived: node / per item', `${pick('node', 'events')} / ${pick('perItem', 'events')}`, '', `${count} each`],
+			['  heap growth: node / per item (MB)', `${spread(runs.node, 'heapMb')} / ${spread(runs.perItem, 'heapMb')}`, '', 'live heap at its peak (full GC every 200 ms); goal ≤ 50'],
 		);
 	}
-	if (!short) rows.push(...(await realN8nEvents(count, '2.41.0')));
+	if (!short) rows.push(...(await realN8nEvents(count, '2.41.0', Number(process.env.EVENTS_REAL_REPEATS ?? 3))));
 	return rows;
 }
 
 /**
  * The same comparison in a real n8n, with n8n's own HTTP Request node as users build it by hand
  * (Basic auth with the write key, one POST /v1/track per item, its default batching), against
- * the node; the figure is each node's execution time in n8n's run data.
+ * the node; the figure is each node's execution time in n8n's run data. Each side also runs with
+ * the event typed in (no expression per item), which shows what n8n's expressions cost.
  */
-async function realN8nEvents(count, version) {
+async function realN8nEvents(count, version, repeats) {
 	const { N8n, PORT_BASE } = require('../test/e2e/n8n');
 	const { DATA_PLANE_CREDENTIAL, rudderStack, workflow } = require('../test/e2e/workflows');
 	const dataPlane = await spawnDataPlane(0);
@@ -146,27 +178,27 @@ async function realN8nEvents(count, version) {
 	await n8n.importCredential({ ...DATA_PLANE_CREDENTIAL, type: 'rudderStackDataPlaneApi', data: { dataPlaneUrl: dataPlane.url, writeKey: WRITE_KEY } });
 	await n8n.importCredential({ id: 'benchBasicAuth', name: 'Write key as Basic auth', type: 'httpBasicAuth', data: { user: WRITE_KEY, password: '' } });
 	const generate = { id: 'items', name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0], parameters: { jsCode: `return Array.from({ length: ${count} }, (_, i) => ({ json: { contactId: 'contact_' + i, stage: i % 3 ? 'won' : 'lost', amount: (i * 37) % 5000 } }));` } };
-	const viaNode = workflow('benchEventsNode', 'Benchmark: events through the node', [generate, rudderStack('Send', { resource: 'event', operation: 'track', ...FIELDS }, [400, 0], { credentials: { rudderStackDataPlaneApi: DATA_PLANE_CREDENTIAL } })]);
-	const httpRequest = {
-		id: 'http',
-		name: 'Send',
-		type: 'n8n-nodes-base.httpRequest',
-		typeVersion: 4.2,
-		position: [400, 0],
-		parameters: {
-			method: 'POST',
-			url: `${dataPlane.url}/v1/track`,
-			authentication: 'genericCredentialType',
-			genericAuthType: 'httpBasicAuth',
-			sendBody: true,
-			specifyBody: 'json',
-			jsonBody: '={{ JSON.stringify({ userId: $json.contactId, event: "Deal " + $json.stage, properties: { amount: $json.amount, currency: "EUR" } }) }}',
-			options: {},
-		},
-		credentials: { httpBasicAuth: { id: 'benchBasicAuth', name: 'Write key as Basic auth' } },
+	const viaNode = (id, fields) => workflow(id, `Benchmark: events through the node (${id})`, [generate, rudderStack('Send', { resource: 'event', operation: 'track', ...fields }, [400, 0], { credentials: { rudderStackDataPlaneApi: DATA_PLANE_CREDENTIAL } })]);
+	const viaHttp = (id, jsonBody) =>
+		workflow(id, `Benchmark: events through HTTP Request (${id})`, [
+			generate,
+			{
+				id: 'http',
+				name: 'Send',
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [400, 0],
+				parameters: { method: 'POST', url: `${dataPlane.url}/v1/track`, authentication: 'genericCredentialType', genericAuthType: 'httpBasicAuth', sendBody: true, specifyBody: 'json', jsonBody, options: {} },
+				credentials: { httpBasicAuth: { id: 'benchBasicAuth', name: 'Write key as Basic auth' } },
+			},
+		]);
+	const workflows = {
+		node: viaNode('benchEventsNode', FIELDS),
+		nodeFixed: viaNode('benchEventsNodeFixed', FIXED),
+		http: viaHttp('benchEventsHttp', '={{ JSON.stringify({ userId: $json.contactId, event: "Deal " + $json.stage, properties: { amount: $json.amount, currency: "EUR" } }) }}'),
+		httpFixed: viaHttp('benchEventsHttpFixed', JSON.stringify({ userId: FIXED.userId, event: FIXED.event, properties: JSON.parse(FIXED.properties) })),
 	};
-	const viaHttp = workflow('benchEventsHttp', 'Benchmark: events through HTTP Request', [generate, httpRequest]);
-	await n8n.importWorkflows([viaNode, viaHttp]);
+	await n8n.importWorkflows(Object.values(workflows));
 	const run = async (wf) => {
 		const before = await dataPlane.stats();
 		const result = await n8n.execute(wf.id);
@@ -174,13 +206,20 @@ async function realN8nEvents(count, version) {
 		const after = await dataPlane.stats();
 		return { ms: result.resultData.runData.Send[0].executionTime, requests: after.requests - before.requests, events: after.events - before.events };
 	};
-	const node = await run(viaNode);
-	const http = await run(viaHttp);
+	const runs = Object.fromEntries(Object.keys(workflows).map((name) => [name, []]));
+	for (let i = 0; i < repeats; i++) for (const [name, wf] of Object.entries(workflows)) runs[name].push(await run(wf));
 	dataPlane.stop();
+	const pick = (name, key) => median(runs[name].map((r) => r[key]));
+	const perItemMs = (name) => fmt(pick(name, 'ms') / count);
+	const counts = (name) => `${pick(name, 'requests')} requests, ${pick(name, 'events')} events`;
 	return [
-		[`${count} track events in a real n8n ${version}: node (s)`, fmt(node.ms / 1000), `${node.requests} requests, ${node.events} events`, "the node's execution time in n8n's run data"],
-		['  n8n HTTP Request node, one per item (s)', fmt(http.ms / 1000), `${http.requests} requests, ${http.events} events`, 'Basic auth with the write key, POST /v1/track, its defaults'],
-		['  speed-up', `${fmt(http.ms / node.ms)}×`, '', 'goal ≥ 20×'],
+		[`${count} track events in a real n8n ${version}: node (s)`, spread(runs.node, 'ms', 1000), counts('node'), `the node's execution time in n8n's run data; ${perItemMs('node')} ms per item`],
+		['  n8n HTTP Request node, one per item (s)', spread(runs.http, 'ms', 1000), counts('http'), `Basic auth with the write key, POST /v1/track, a JSON body by expression; ${perItemMs('http')} ms per item`],
+		['  speed-up', `${fmt(pick('http', 'ms') / pick('node', 'ms'))}×`, '', 'goal ≥ 20×'],
+		['  floor: node, the same fields fixed (s)', spread(runs.nodeFixed, 'ms', 1000), counts('nodeFixed'), `no expression per item; ${perItemMs('nodeFixed')} ms per item`],
+		['  HTTP Request, the body fixed (s)', spread(runs.httpFixed, 'ms', 1000), counts('httpFixed'), `no expression per item; ${perItemMs('httpFixed')} ms per item`],
+		['  speed-up with fields fixed', `${fmt(pick('httpFixed', 'ms') / pick('nodeFixed', 'ms'))}×`, '', 'the batching alone'],
+		['  n8n expression cost per item: node / HTTP Request (ms)', `${fmt((pick('node', 'ms') - pick('nodeFixed', 'ms')) / count)} / ${fmt((pick('http', 'ms') - pick('httpFixed', 'ms')) / count)}`, '', 'by expression minus fixed, on each side'],
 	];
 }
 

@@ -35,6 +35,30 @@ const crmTrack = workflow(
 	[...CHANGES, { contactId: '', stage: 'won', amount: 1 }],
 );
 
+// The fields of an item are evaluated together where each is one whole expression; in n8n's
+// default "vm" engine too, an error must be n8n's own, as when the field is read alone.
+const FAILING_PROPERTIES = '={{ $json.amount > 100 ? $("No Such Node").item.json.x : { amount: $json.amount } }}';
+const mixedFields = (id, userId) =>
+	workflow(
+		id,
+		`Events: fields read together (${id})`,
+		[
+			rudderStack(
+				'Send events',
+				{ resource: 'event', operation: 'track', userId, event: '=Deal {{ $json.stage }}', properties: FAILING_PROPERTIES, options: { context: '={{ { row: $itemIndex } }}' } },
+				[400, 0],
+				{ credentials: { rudderStackDataPlaneApi: DATA_PLANE_CREDENTIAL }, onError: 'continueRegularOutput' },
+			),
+		],
+		[
+			{ contactId: 'c0', stage: 'won', amount: 5 },
+			{ contactId: 'c1', stage: 'lost', amount: 500 },
+			{ contactId: 'c2', stage: 'won', amount: 7 },
+		],
+	);
+const together = mixedFields('e2eEventsTogether', '={{ $json.contactId // the CRM id }}');
+const alone = mixedFields('e2eEventsAlone', 'c-fixed');
+
 describe(`Event resource in n8n ${VERSION}`, () => {
 	const mock = createMockDataPlane({ writeKey: WRITE_KEY });
 	let n8n;
@@ -46,7 +70,7 @@ describe(`Event resource in n8n ${VERSION}`, () => {
 		await n8n.importCredential({ ...DATA_PLANE_CREDENTIAL, type: 'rudderStackDataPlaneApi', data: { dataPlaneUrl: mock.url, writeKey: WRITE_KEY } });
 		// Continue On Fail: the last item has no user and must become an error item, the rest sent.
 		crmTrack.nodes.find((node) => node.name === 'Send events').onError = 'continueRegularOutput';
-		await n8n.importWorkflows([crmTrack, ...SAMPLES.filter((sample) => sample.id === 'sampleCrmTrack')]);
+		await n8n.importWorkflows([crmTrack, together, alone, ...SAMPLES.filter((sample) => sample.id === 'sampleCrmTrack')]);
 	});
 	after(async () => {
 		await n8n?.stop();
@@ -72,6 +96,28 @@ describe(`Event resource in n8n ${VERSION}`, () => {
 		assert.equal(mock.requests[0].headers.authorization, `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`);
 		assert.ok(!JSON.stringify(result.run ?? {}).includes(WRITE_KEY), 'the write key leaked into the run data');
 		assert.ok(!result.stdout.includes(WRITE_KEY) && !result.stderr.includes(WRITE_KEY), 'the write key leaked into the log');
+	});
+
+	it('fields read together: the values of each field as n8n gives them, and an expression error as n8n gives it for the field alone', async () => {
+		mock.reset();
+		const result = await n8n.execute(together.id);
+		assert.ok(result.ok, result.stdout);
+		const items = nodeItems(result.resultData, 'Send events');
+		assert.deepEqual(items.map((i) => i.accepted), [true, false, true]);
+		assert.deepEqual(
+			mock.events.map((e) => [e.userId, e.event, e.properties, e.context.row]),
+			[
+				['c0', 'Deal won', { amount: 5 }, 0],
+				['c2', 'Deal won', { amount: 7 }, 2],
+			],
+		);
+		mock.reset();
+		const reference = await n8n.execute(alone.id);
+		assert.ok(reference.ok, reference.stdout);
+		const referenceItems = nodeItems(reference.resultData, 'Send events');
+		assert.equal(referenceItems[1].accepted, false);
+		assert.ok(referenceItems[1].error, 'the failing field read alone gives an error');
+		assert.equal(items[1].error, referenceItems[1].error);
 	});
 
 	it('the playground sample "send a CRM change as a track event" works as saved', async () => {

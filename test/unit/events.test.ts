@@ -3,9 +3,12 @@
  * real HTTP: the six calls, batching (order, the 4 MB split), retries with the same messageIds,
  * per-item validation before anything is sent, and the write-key rules.
  */
-import { CredentialTestContext } from 'n8n-core';
+import { createHash } from 'node:crypto';
+
+import { CredentialTestContext, ExecuteContext } from 'n8n-core';
 import type { IDataObject } from 'n8n-workflow';
 
+import { wholeExpressionCode } from '../../nodes/RudderStack/actions/event/build';
 import { RudderStack } from '../../nodes/RudderStack/RudderStack.node';
 import { createMockDataPlane, MAX_REQUEST_BYTES, type MockDataPlane } from '../mock/dataplane-mock';
 import { jsonOf, runEvents, WRITE_KEY } from '../harness';
@@ -80,6 +83,21 @@ describe('event operations', () => {
 		expect(jsonOf(again.items).map((j) => j.messageId)).toEqual(ids);
 		const other = await send(track({ event: 'Deal Lost' }), users(3));
 		expect(jsonOf(other.items).map((j) => j.messageId)).not.toContain(ids[0]);
+	});
+
+	it('messageId: the derivation stays what earlier versions sent, so a re-run after an upgrade is still deduplicated', async () => {
+		const { error } = await send(track(), users(2), { runIndex: 1 });
+		expect(error).toBeUndefined();
+		expect(mock.requests).toHaveLength(1);
+		const sent = JSON.parse(mock.requests[0].body as string) as { batch: IDataObject[] };
+		sent.batch.forEach((arrived, itemIndex) => {
+			const { messageId, ...withoutId } = arrived;
+			// sha256 of JSON.stringify([executionId, nodeId, runIndex, itemIndex, event]), shaped as a version-5 UUID.
+			const hex = createHash('sha256').update(JSON.stringify(['exec-1', 'node-1', 1, itemIndex, withoutId])).digest('hex');
+			const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+			expect(messageId).toBe(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`);
+			expect(Object.keys(arrived).pop()).toBe('messageId');
+		});
 	});
 
 	it('messageId: a second run of the node in the same execution (a loop, another tool call) gets other ids for the same input', async () => {
@@ -205,6 +223,129 @@ describe('per-item validation, before anything is sent', () => {
 		expect(error).toBeUndefined();
 		expect(bodies()[0].batch[0]).toMatchObject({ anonymousId: 'anon-1' });
 		expect(bodies()[0].batch[0].userId).toBeUndefined();
+	});
+});
+
+describe('reading the fields: n8n evaluates as few expressions per item as it can', () => {
+	// How often n8n evaluates on the node's behalf: getNodeParameter per parameter, evaluateExpression per call.
+	function counting() {
+		const proto = ExecuteContext.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+		const reads = jest.spyOn(proto, '_getNodeParameter' as never) as unknown as jest.SpyInstance<unknown, [string, number]>;
+		const evaluations = jest.spyOn(proto, 'evaluateExpression' as never) as unknown as jest.SpyInstance;
+		return {
+			readsOf: (name: string) => reads.mock.calls.filter(([parameter]) => parameter === name).length,
+			evaluations: () => evaluations.mock.calls.length,
+			restore: () => {
+				reads.mockRestore();
+				evaluations.mockRestore();
+			},
+		};
+	}
+	const crm = [
+		{ user: 'u0', stage: 'won', amount: 5, ip: '10.0.0.1' },
+		{ user: 'u1', stage: 'lost', amount: 7, ip: '10.0.0.2' },
+		{ user: 'u2', stage: 'won', amount: 9, ip: '10.0.0.3' },
+	];
+
+	it('fields that are each one whole expression are evaluated together, once per item; fixed fields once per step', async () => {
+		const count = counting();
+		try {
+			const { error } = await send(track({ userId: '={{ $json.user }}', event: '={{ "Deal " + $json.stage }}', properties: '={{ { amount: $json.amount } }}', anonymousId: 'crm' }), crm);
+			expect(error).toBeUndefined();
+			expect(count.evaluations()).toBe(3);
+			expect(['userId', 'event', 'properties'].map(count.readsOf)).toEqual([0, 0, 0]);
+			expect(count.readsOf('anonymousId')).toBe(1);
+			expect(count.readsOf('options')).toBeLessThanOrEqual(2); // once for the item reader, once for the request policy
+		} finally {
+			count.restore();
+		}
+		expect(mock.events.map(({ userId, anonymousId, event: name, properties }) => ({ userId, anonymousId, name, properties }))).toEqual([
+			{ userId: 'u0', anonymousId: 'crm', name: 'Deal won', properties: { amount: 5 } },
+			{ userId: 'u1', anonymousId: 'crm', name: 'Deal lost', properties: { amount: 7 } },
+			{ userId: 'u2', anonymousId: 'crm', name: 'Deal won', properties: { amount: 9 } },
+		]);
+	});
+
+	it('a mix of whole expressions, text around an expression, fixed fields and expressions inside collections gives the values n8n gives', async () => {
+		const parameters = track({
+			userId: '={{ $json.user }}',
+			anonymousId: '=anon-{{ $json.user }}-{{ $itemIndex }}',
+			event: 'Deal Won',
+			properties: '={{ { amount: $json.amount, nested: { stage: $json.stage } } }}',
+			propertyPairs: { pair: [{ key: 'stage', value: '={{ $json.stage }}' }, { key: 'fixed', value: 'yes' }] },
+			options: { ...FAST, context: '={{ { ip: $json.ip } }}', contextPairs: { pair: [{ key: 'row', value: '={{ $itemIndex }}' }] }, timestamp: '={{ "2026-01-0" + ($itemIndex + 1) + "T00:00:00Z" }}' },
+		});
+		const count = counting();
+		try {
+			const { error } = await send(parameters, crm);
+			expect(error).toBeUndefined();
+			expect(count.evaluations()).toBe(3); // userId and properties, together
+			expect(count.readsOf('anonymousId')).toBe(3); // text around the expression: n8n's own reading, per item
+		} finally {
+			count.restore();
+		}
+		expect(mock.events.map(({ userId, anonymousId, event: name, properties, context, timestamp }) => ({ userId, anonymousId, name, properties, ip: (context as IDataObject).ip, row: (context as IDataObject).row, timestamp }))).toEqual(
+			crm.map((item, i) => ({
+				userId: item.user,
+				anonymousId: `anon-${item.user}-${i}`,
+				name: 'Deal Won',
+				properties: { amount: item.amount, nested: { stage: item.stage }, stage: item.stage, fixed: 'yes' },
+				ip: item.ip,
+				row: i,
+				timestamp: `2026-01-0${i + 1}T00:00:00.000Z`,
+			})),
+		);
+	});
+
+	it('an expression that fails for one item fails it with the message n8n gives when the field is read alone', async () => {
+		const items = [{ user: { id: 'u0' } }, { props: {} }, { user: { id: 'u2' } }];
+		const failing = '={{ $json.user ? $json.user.id : $("No Such Node").item.json.id }}';
+		const together = await send(track({ userId: failing, properties: '={{ $json.props ?? {} }}' }), items, { continueOnFail: true });
+		const alone = await send(track({ userId: failing, properties: '{}' }), items, { continueOnFail: true });
+		expect(together.error).toBeUndefined();
+		expect(jsonOf(together.items).map((j) => j.accepted)).toEqual([true, false, true]);
+		expect(together.items[1].json.error).toBe(alone.items[1].json.error);
+		expect(together.items[1].json.error).toBe("Referenced node doesn't exist");
+		const stopped = await send(track({ userId: failing, properties: '={{ $json.props ?? {} }}' }), items);
+		const stoppedAlone = await send(track({ userId: failing, properties: '{}' }), items);
+		expect(stopped.error?.message).toBe(stoppedAlone.error?.message);
+		expect((stopped.error as { context?: IDataObject })?.context?.parameter).toBe('userId');
+	});
+
+	it.each([
+		['={{ $json.user }}', ' $json.user '],
+		['={{$json.a + 1}}', '$json.a + 1'],
+		['={{ { a: $json.a } }}', ' { a: $json.a } '],
+		['={{ $json.a // a comment }}', ' $json.a // a comment '],
+		['=x {{ $json.a }}', undefined],
+		['={{ $json.a }} ', undefined],
+		['={{ $json.a }}{{ $json.b }}', undefined],
+		['={{ {a: {b: 1}} }}', undefined],
+		['={{ {a:1}}}', undefined],
+		['={{ "}}" }}', undefined],
+		['={{ "\\}}" }}', undefined],
+		['={{ }}', undefined],
+		['{{ $json.a }}', undefined],
+		[5, undefined],
+	])('%p is one whole expression: %p', (value, code) => {
+		expect(wholeExpressionCode(value)).toBe(code);
+	});
+
+	it('fields that cannot be evaluated together still give what n8n gives for each alone: an escaped }}, a comment', async () => {
+		const escaped = await send(track({ userId: '={{ "id\\}}" + $json.user }}', properties: '={{ { a: { b: $json.amount } } }}' }), crm);
+		expect(escaped.error).toBeUndefined();
+		expect(mock.events.map((e) => [e.userId, e.properties])).toEqual(crm.map((item) => [`id}}${item.user}`, { a: { b: item.amount } }]));
+		// n8n allows a field to end in a line comment; read together, it must not swallow the next field.
+		const count = counting();
+		try {
+			mock.reset();
+			const comment = await send(track({ userId: '={{ $json.user // the CRM id }}', properties: '={{ { amount: $json.amount } // from the deal }}' }), crm);
+			expect(comment.error).toBeUndefined();
+			expect(count.evaluations()).toBe(3);
+		} finally {
+			count.restore();
+		}
+		expect(mock.events.map((e) => [e.userId, e.properties])).toEqual(crm.map((item) => [item.user, { amount: item.amount }]));
 	});
 });
 

@@ -30,18 +30,67 @@ function hasExpression(value: unknown): boolean {
 export type ParameterReader = (name: string, itemIndex: number, fallback: unknown) => unknown;
 
 /**
- * getNodeParameter, but a parameter without an expression is read once for the whole step:
- * thousands of items would otherwise pay n8n's copy and resolution of the same value each time.
+ * The code of a parameter that is one whole expression, `={{ code }}`, as n8n's template splitter
+ * reads it (the first `}}` closes, `\}}` is an escape): such a value is the code's own value, so
+ * it can be evaluated inside another expression. Anything else (text around or between several
+ * `{{ }}`, a fixed value) gives undefined.
  */
-export function parameterReader(ctx: IExecuteFunctions): ParameterReader {
+export function wholeExpressionCode(value: unknown): string | undefined {
+	if (typeof value !== 'string' || !value.startsWith('={{') || !value.endsWith('}}')) return undefined;
+	const code = value.slice(3, -2);
+	if (code.includes('{{') || code.includes('}}') || code.endsWith('}') || code.endsWith('\\') || !code.trim()) return undefined;
+	return code;
+}
+
+/**
+ * getNodeParameter, at the least cost n8n allows, with the same values:
+ * - a parameter without an expression is read once for the whole step: thousands of items would
+ *   otherwise pay n8n's copy and resolution of the same value each time;
+ * - the plain fields in `together` that are each one whole expression are evaluated in one
+ *   expression per item, `{{ [(a), (b), (c)] }}`. Most of what n8n spends on an expression is
+ *   building its data proxy and sandbox (and, in n8n 2.x's default engine, crossing into the
+ *   isolate), once per evaluation, so three fields cost about one. These fields have no schema
+ *   to check and getNodeParameter's only clean-up (a Luxon date inside an object, made text)
+ *   gives the same JSON, so the values are the same; if the evaluation throws, the item's fields
+ *   are read one by one as before, so the error is exactly n8n's own, naming the parameter.
+ */
+export function parameterReader(ctx: IExecuteFunctions, together: readonly string[] = []): ParameterReader {
 	const fixed = new Map<string, unknown>();
 	const parameters = ctx.getNode().parameters;
+	const joined = together.filter((name) => wholeExpressionCode(parameters[name]) !== undefined);
+	const canJoin = joined.length > 1 && typeof ctx.evaluateExpression === 'function';
+	const expression = `{{ [${joined.map((name) => `(\n${wholeExpressionCode(parameters[name])}\n)`).join(', ')}] }}`;
+	// Each on lines of its own: a field may end in a `//` comment, as n8n allows.
+	let joinedItem = -1;
+	let joinedValues: Map<string, unknown> | undefined;
+	const evaluateTogether = (itemIndex: number): Map<string, unknown> | undefined => {
+		try {
+			const values = ctx.evaluateExpression(expression, itemIndex) as unknown;
+			if (!Array.isArray(values) || values.length !== joined.length) return undefined;
+			return new Map(joined.map((name, index) => [name, values[index] as unknown]));
+		} catch {
+			return undefined; // read one by one: n8n's own error, naming the parameter
+		}
+	};
 	return (name, itemIndex, fallback) => {
 		if (fixed.has(name)) return fixed.get(name);
+		if (canJoin && joined.includes(name)) {
+			if (joinedItem !== itemIndex) {
+				joinedItem = itemIndex;
+				joinedValues = evaluateTogether(itemIndex);
+			}
+			if (joinedValues?.has(name)) return joinedValues.get(name);
+		}
 		const value = ctx.getNodeParameter(name, itemIndex, fallback as never);
 		if (!hasExpression(parameters[name])) fixed.set(name, value);
 		return value;
 	};
+}
+
+/** The plain fields (text or JSON, no collections) an event of this type reads: those that can be evaluated together. */
+export function plainFieldsOf(type: EventType): string[] {
+	const spec = EVENT_TYPES[type];
+	return ['userId', 'anonymousId', spec.nameField?.name, spec.idField, spec.dataField].filter((name): name is string => name !== undefined);
 }
 
 function text(ctx: IExecuteFunctions, read: ParameterReader, name: string, itemIndex: number, from?: IDataObject): string {
@@ -97,9 +146,11 @@ export function runIndexOf(ctx: IExecuteFunctions): number {
  * same execution, and differs between items, between runs of the node (a loop) and between
  * executions. Shaped like a UUID.
  */
-function derivedMessageId(ctx: IExecuteFunctions, runIndex: number, itemIndex: number, event: IDataObject): string {
+function derivedMessageId(ctx: IExecuteFunctions, runIndex: number, itemIndex: number, eventJson: string): string {
+	// The text of JSON.stringify([executionId, nodeId, runIndex, itemIndex, event]), with the event's JSON as already serialized.
+	const head = JSON.stringify([ctx.getExecutionId?.() ?? '', ctx.getNode().id, runIndex, itemIndex]);
 	const hex = createHash('sha256')
-		.update(JSON.stringify([ctx.getExecutionId?.() ?? '', ctx.getNode().id, runIndex, itemIndex, event]))
+		.update(`${head.slice(0, -1)},${eventJson}]`)
 		.digest('hex');
 	const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
@@ -144,10 +195,11 @@ export function buildEvent(ctx: IExecuteFunctions, read: ParameterReader, type: 
 		if (Number.isNaN(at)) throw invalid(ctx, itemIndex, `"timestamp" is not a date: ${timestamp}`);
 		event.timestamp = new Date(at).toISOString();
 	}
-	const messageId = text(ctx, read, 'messageId', itemIndex, options) || derivedMessageId(ctx, runIndex, itemIndex, event);
-	event.messageId = messageId;
-
-	const json = JSON.stringify(event);
+	// Serialized once: the derived messageId hashes this text, and the event is this text with its
+	// messageId as the last key, as JSON.stringify would write it.
+	const withoutId = JSON.stringify(event);
+	const messageId = text(ctx, read, 'messageId', itemIndex, options) || derivedMessageId(ctx, runIndex, itemIndex, withoutId);
+	const json = `${withoutId.slice(0, -1)},"messageId":${JSON.stringify(messageId)}}`;
 	const bytes = Buffer.byteLength(json);
 	if (bytes > MAX_EVENT_BYTES) {
 		throw invalid(ctx, itemIndex, `the event is ${Math.ceil(bytes / 1024)} KB; RudderStack accepts at most ${MAX_EVENT_BYTES / 1024} KB per event`);

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { CancelledError } from '../../run/pause';
 import { DEFAULTS, numberOption } from '../../run/settings';
 import { BATCH_OVERHEAD_BYTES, dataPlaneAccount, sendBatch } from '../../transport/dataPlane';
-import { type BuiltEvent, buildEvent, invalid, parameterReader, runIndexOf } from './build';
+import { type BuiltEvent, buildEvent, invalid, parameterReader, plainFieldsOf, runIndexOf } from './build';
 import { EVENT_TYPES, type EventType, MAX_BATCH_BYTES } from './events';
 
 type Outcome = { event: BuiltEvent } | { error: Error };
@@ -79,7 +79,7 @@ export async function sendEvents(ctx: IExecuteFunctions): Promise<INodeExecution
 	const policy = requestPolicy(ctx, signal);
 
 	// Every item is checked before anything is sent; without Continue On Fail, one bad item stops all.
-	const read = parameterReader(ctx);
+	const read = parameterReader(ctx, plainFieldsOf(type));
 	const runIndex = runIndexOf(ctx);
 	const outcomes: Outcome[] = items.map((_, itemIndex) => {
 		try {
