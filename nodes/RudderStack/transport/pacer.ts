@@ -60,6 +60,9 @@ export class SharedCeiling {
 	/** When each lane last had a turn. */
 	private readonly lastTurnAt = new Map<object, number>();
 
+	/** Lanes with a request in the line, and how many. */
+	private readonly waiting = new Map<object, number>();
+
 	coolDownUntil = 0;
 
 	/** Slots handed out so far. */
@@ -89,21 +92,19 @@ export class SharedCeiling {
 	}
 
 	/**
-	 * When a lane may have its next turn: its share of the ceiling among the lanes in use (those
-	 * waiting, and those that had a turn within the last window). Without it, a few items polling
-	 * fast would spend a whole second's requests at once and then wait out the rest of the second
-	 * with none; with it each polls at one turn per (lanes ÷ ceiling) seconds, evenly.
+	 * How long a lane waits between its turns: its share of the ceiling among the lanes in use
+	 * (those waiting, and those that had a turn within the last window). Without it, a few items
+	 * polling fast would spend a whole second's requests at once and then wait out the rest of the
+	 * second with none; with it each polls at one turn per (lanes ÷ ceiling) seconds, evenly.
 	 */
-	private laneFreeAt(waiter: Waiter, now: number): number {
-		const last = this.lastTurnAt.get(waiter.lane);
-		if (last === undefined) return Number.NEGATIVE_INFINITY;
-		const inUse = new Set<object>();
-		for (const { lane } of this.line) inUse.add(lane);
+	private laneGapMs(now: number): number {
+		let inUse = 0;
 		for (const [lane, at] of this.lastTurnAt) {
-			if (at > now - this.windowMs) inUse.add(lane);
-			else if (!inUse.has(lane)) this.lastTurnAt.delete(lane);
+			if (at > now - this.windowMs) inUse++;
+			else if (!this.waiting.has(lane)) this.lastTurnAt.delete(lane);
 		}
-		return last + (inUse.size * this.windowMs) / this.places;
+		for (const lane of this.waiting.keys()) if (!this.lastTurnAt.has(lane) || (this.lastTurnAt.get(lane) as number) <= now - this.windowMs) inUse++;
+		return (inUse * this.windowMs) / this.places;
 	}
 
 	join(lane: object, key: number, notAfter: number | undefined): { waiter: Waiter; granted: Promise<{ slot: number; turn: Turn }> } {
@@ -112,12 +113,21 @@ export class SharedCeiling {
 			waiter = { lane, key, asked: this.asked++, notAfter, resolve, reject };
 		});
 		this.line.add(waiter);
+		this.waiting.set(lane, (this.waiting.get(lane) ?? 0) + 1);
 		void this.dispatch();
 		return { waiter, granted };
 	}
 
 	leave(waiter: Waiter): void {
-		if (this.line.delete(waiter) && this.line.size === 0) this.wake?.abort();
+		if (this.remove(waiter) && this.line.size === 0) this.wake?.abort();
+	}
+
+	private remove(waiter: Waiter): boolean {
+		if (!this.line.delete(waiter)) return false;
+		const left = (this.waiting.get(waiter.lane) ?? 1) - 1;
+		if (left > 0) this.waiting.set(waiter.lane, left);
+		else this.waiting.delete(waiter.lane);
+		return true;
 	}
 
 	/**
@@ -171,8 +181,9 @@ export class SharedCeiling {
 				}
 				let next: Waiter | undefined;
 				let laneFreeAt = Number.POSITIVE_INFINITY;
+				const gapMs = this.laneGapMs(now);
 				for (const waiter of this.line) {
-					const freeAt = this.laneFreeAt(waiter, now);
+					const freeAt = (this.lastTurnAt.get(waiter.lane) ?? Number.NEGATIVE_INFINITY) + gapMs;
 					if (freeAt > now) {
 						laneFreeAt = Math.min(laneFreeAt, freeAt);
 						continue;
@@ -184,7 +195,7 @@ export class SharedCeiling {
 					await this.sleepUntil(laneFreeAt, now);
 					continue;
 				}
-				this.line.delete(next);
+				this.remove(next);
 				this.lastTurnAt.set(next.lane, now);
 				const place = { endedAt: Number.POSITIVE_INFINITY };
 				this.counted.push(place);
