@@ -1,7 +1,7 @@
 // Review of three changes on main (pacer, re-run adoption, event fields read together): each test
 // here shows a difference between what the node reports and what happened (see the report).
 import { fakeApi, resetNock, sync } from '../fakeApi';
-import { FAST, params, runNode, runNodeError } from '../harness';
+import { FAST, params, runNode } from '../harness';
 
 beforeEach(resetNock);
 afterAll(resetNock);
