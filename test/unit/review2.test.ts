@@ -47,4 +47,25 @@ describe('re-run adoption (run/rerun.ts, run/start.ts)', () => {
 		expect(ids[0]).toBe('incremental-of-item-0');
 		expect(ids[1]).not.toBe('incremental-of-item-0');
 	});
+
+	it("on a re-run, the sync an earlier RudderStack step of the execution followed (its output) is not this step's", async () => {
+		// "Start A" started and followed sync a-sync of the same connection, a short sync that
+		// RudderStack stamped as ended 1 s after n8n saw "Start A" end (RudderStack's clock a few
+		// seconds ahead, within the skew the node allows). This step ("RudderStack") is re-run.
+		const api = fakeApi();
+		const saved = savedState({ Webhook: 70_000, 'Start A': 60_000 });
+		(saved.resultData.runData['Start A'][0].data.main[0][0] as { json: object }).json = { connectionId: C, syncId: 'a-sync', status: 'succeeded', error: null };
+		const aSync = sync('succeeded', { id: 'a-sync', startedAt: iso(65_000), finishedAt: iso(59_000) });
+		api.scope.get(`${base}/syncs`).query(true).reply(200, { syncs: [aSync] });
+		api.scope.get(`${base}/syncs/a-sync`).reply(200, aSync);
+		api.scope.post(`${base}/start`).reply(200, { syncId: 'b-sync' });
+		api.scope.get(`${base}/syncs/b-sync`).reply(200, sync('succeeded', { id: 'b-sync' }));
+		const items = await runNode({
+			parameters: params('retl', 'start', { connectionId: C, options: { ...FAST } }),
+			mode: 'webhook',
+			executionId: `review2-${++executions}`,
+			savedExecution: saved,
+		});
+		expect(items[0].json.syncId).toBe('b-sync');
+	});
 });
