@@ -428,4 +428,13 @@ describe('fields read together read as each read alone', () => {
 		expect(mock.requests).toEqual([]);
 		expect(error ?? items?.[0]?.json.error).toBeDefined();
 	});
+
+	it('a field whose expression gives a function (parentheses forgotten) fails with n8n\'s own error, as read alone', async () => {
+		const alone = await send(track({ userId: '={{ $json.user.toUpperCase }}', properties: {} }), [{ user: 'u1' }]);
+		const together = await send(track({ userId: '={{ $json.user.toUpperCase }}' }), [{ user: 'u1', props: {} }]);
+		expect(alone.error?.message).toMatch(/function/);
+		expect(together.error?.message).toBe(alone.error?.message);
+		expect(mock.requests).toEqual([]);
+	});
 });
+
