@@ -67,6 +67,8 @@ export function parameterReader(ctx: IExecuteFunctions, together: readonly strin
 		try {
 			const values = ctx.evaluateExpression(expression, itemIndex) as unknown;
 			if (!Array.isArray(values) || values.length !== joined.length) return undefined;
+			// n8n refuses a function as a parameter's value ("please add ()"): read alone, for its error.
+			if (values.some((value) => typeof value === 'function')) return undefined;
 			cleanUpAsN8nDoes(values);
 			return new Map(joined.map((name, index) => [name, values[index] as unknown]));
 		} catch {
