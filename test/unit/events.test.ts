@@ -405,3 +405,36 @@ describe('the credential test (n8n-core CredentialTestContext)', () => {
 		expect(mock.requests).toHaveLength(0);
 	});
 });
+
+describe('fields read together read as each read alone', () => {
+	it('a date inside an object field reads as getNodeParameter gives it, also when the date is invalid', async () => {
+		// getNodeParameter turns a Luxon date inside an object into its toString(): an invalid date
+		// is the text "Invalid DateTime". Read together, JSON.stringify calls its toJSON(): null.
+		const properties = '={{ { closedAt: DateTime.fromISO($json.when) } }}';
+		const alone = await send(track({ userId: 'fixed-user', properties }), [{ when: 'not a date' }]);
+		expect(alone.error).toBeUndefined();
+		const readAlone = bodies()[0].batch[0].properties;
+		mock.reset();
+		const together = await send(track({ userId: '={{ "fixed-user" }}', properties }), [{ when: 'not a date' }]);
+		expect(together.error).toBeUndefined();
+		expect(readAlone).toEqual({ closedAt: 'Invalid DateTime' });
+		expect(bodies()[0].batch[0].properties).toEqual(readAlone);
+	});
+
+	it('a field whose expression n8n cannot parse fails the item, as read alone, however the fields around it read', async () => {
+		// Alone, the User ID's code is a syntax error (n8n: "invalid syntax"); joined with the
+		// Anonymous ID's, a block comment swallows the separator and both parse.
+		const { items, error } = await send(track({ userId: '={{ "u"), ("v" /* }}', anonymousId: '={{ */ , "a" }}', properties: '={{ {} }}' }), [{}]);
+		expect(mock.requests).toEqual([]);
+		expect(error ?? items?.[0]?.json.error).toBeDefined();
+	});
+
+	it('a field whose expression gives a function (parentheses forgotten) fails with n8n\'s own error, as read alone', async () => {
+		const alone = await send(track({ userId: '={{ $json.user.toUpperCase }}', properties: {} }), [{ user: 'u1' }]);
+		const together = await send(track({ userId: '={{ $json.user.toUpperCase }}' }), [{ user: 'u1', props: {} }]);
+		expect(alone.error?.message).toMatch(/function/);
+		expect(together.error?.message).toBe(alone.error?.message);
+		expect(mock.requests).toEqual([]);
+	});
+});
+

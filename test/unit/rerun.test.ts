@@ -159,3 +159,44 @@ describe('a first run never takes someone else\'s sync for its own', () => {
 		expect(api.lines()).toEqual([`POST ${base}/start`]);
 	});
 });
+
+describe('on a re-run, a sync is adopted only by the item that can have started it', () => {
+	it('two items on one connection that do not share a start never both adopt the one sync the earlier run started', async () => {
+		// The earlier run: item 0 started an incremental sync; item 1 (a full sync) got 409 and was
+		// waiting for it when the worker died. On the re-run, only item 0's sync exists since then.
+		const api = fakeApi();
+		const earlier = sync('succeeded', { id: 'incremental-of-item-0', startedAt: iso(59_000), finishedAt: iso(30_000) });
+		api.scope.get(`${base}/syncs`).query(true).times(4).reply(200, { syncs: [earlier] });
+		api.scope.get(`${base}/syncs/incremental-of-item-0`).times(4).reply(200, earlier);
+		api.scope.post(`${base}/start`).times(2).reply(200, { syncId: 'full-of-item-1' });
+		api.scope.get(`${base}/syncs/full-of-item-1`).times(4).reply(200, sync('succeeded', { id: 'full-of-item-1' }));
+		const items = await runNode({
+			parameters: params('retl', 'start', { connectionId: C, syncType: '={{ $json.type }}', options: { ...FAST } }),
+			items: [{ type: 'incremental' }, { type: 'full' }],
+			...execution(savedState({ Webhook: 60_000 })),
+		});
+		const ids = items.map((item) => item.json.syncId);
+		// Item 1 asked for a full sync; the incremental sync of item 0 is not its result.
+		expect(ids[0]).toBe('incremental-of-item-0');
+		expect(ids[1]).not.toBe('incremental-of-item-0');
+	});
+
+	it("on a re-run, the sync an earlier RudderStack step of the execution followed (its output) is not this step's", async () => {
+		// "Start A" started and followed sync a-sync of the same connection, a short sync that
+		// RudderStack stamped as ended 1 s after n8n saw "Start A" end (RudderStack's clock a few
+		// seconds ahead, within the skew the node allows). This step ("RudderStack") is re-run.
+		const api = fakeApi();
+		const saved = savedState({ Webhook: 70_000, 'Start A': 60_000 });
+		(saved.resultData.runData['Start A'][0].data.main[0][0] as { json: object }).json = { connectionId: C, syncId: 'a-sync', status: 'succeeded', error: null };
+		const aSync = sync('succeeded', { id: 'a-sync', startedAt: iso(65_000), finishedAt: iso(59_000) });
+		api.scope.get(`${base}/syncs`).query(true).reply(200, { syncs: [aSync] });
+		api.scope.get(`${base}/syncs/a-sync`).reply(200, aSync);
+		api.scope.post(`${base}/start`).reply(200, { syncId: 'b-sync' });
+		api.scope.get(`${base}/syncs/b-sync`).reply(200, sync('succeeded', { id: 'b-sync' }));
+		const items = await runNode({
+			parameters: params('retl', 'start', { connectionId: C, options: { ...FAST } }),
+			...execution(saved),
+		});
+		expect(items[0].json.syncId).toBe('b-sync');
+	});
+});

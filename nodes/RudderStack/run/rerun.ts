@@ -35,13 +35,24 @@ type WithSavedData = IExecuteFunctions & { getExecutionDataById?: (id: string) =
 /** Steps of an execution this process has begun: execution id and step name, bounded. */
 const begunHere = new Set<string>();
 const BEGUN_KEPT = 1_000;
-const signals = new WeakMap<object, Promise<number | undefined>>();
+const signals = new WeakMap<object, Promise<EarlierRun | undefined>>();
+
+/** What the saved state tells of the earlier run that reached this step. */
+export interface EarlierRun {
+	/** When it began this step: the end of the last step n8n saved. */
+	began: number;
+	/**
+	 * The run ids (syncId, runId) that the saved steps output: runs other steps of the execution
+	 * (or this step's earlier runs in a loop) followed, so never the one this step started.
+	 */
+	followed: ReadonlySet<string>;
+}
 
 /**
  * When this step is n8n running the execution again after an earlier run had reached it: the time
- * the earlier run began it (the end of the last step n8n saved). Once per step.
+ * the earlier run began it, and the runs earlier steps followed. Once per step.
  */
-export async function earlierRunBegan(ctx: IExecuteFunctions): Promise<number | undefined> {
+export async function earlierRunBegan(ctx: IExecuteFunctions): Promise<EarlierRun | undefined> {
 	let signal = signals.get(ctx);
 	if (!signal) {
 		signal = readSignal(ctx, Date.now());
@@ -50,7 +61,7 @@ export async function earlierRunBegan(ctx: IExecuteFunctions): Promise<number | 
 	return await signal;
 }
 
-async function readSignal(ctx: IExecuteFunctions, stepBegan: number): Promise<number | undefined> {
+async function readSignal(ctx: IExecuteFunctions, stepBegan: number): Promise<EarlierRun | undefined> {
 	const { getExecutionDataById } = ctx as WithSavedData;
 	const executionId = ctx.getExecutionId?.();
 	const mode = ctx.getMode();
@@ -67,8 +78,8 @@ async function readSignal(ctx: IExecuteFunctions, stepBegan: number): Promise<nu
 		return undefined;
 	}
 	if (saved?.executionData?.nodeExecutionStack?.[0]?.node?.name !== step) return undefined;
-	const ends = Object.values(saved.resultData?.runData ?? {})
-		.flat()
+	const tasks = Object.values(saved.resultData?.runData ?? {}).flat();
+	const ends = tasks
 		.map((task) => (task?.startTime ?? NaN) + (task?.executionTime ?? NaN))
 		.filter((end) => Number.isFinite(end));
 	if (!ends.length) return undefined;
@@ -77,5 +88,22 @@ async function readSignal(ctx: IExecuteFunctions, stepBegan: number): Promise<nu
 	ctx.logger.info(
 		`RudderStack: execution ${executionId} is being run again: n8n saved it up to the step before "${step}" ${Math.round((stepBegan - lastEnd) / 1000)} s ago, so an earlier run reached this step; looking for the sync it started`,
 	);
-	return lastEnd;
+	return { began: lastEnd, followed: runIdsOutput(tasks) };
+}
+
+/** The syncId and runId values of the items that saved steps output. */
+function runIdsOutput(tasks: Array<{ data?: { main?: unknown } } | undefined>): Set<string> {
+	const ids = new Set<string>();
+	for (const task of tasks) {
+		const outputs = Array.isArray(task?.data?.main) ? (task.data.main as unknown[]) : [];
+		for (const output of outputs) {
+			for (const item of Array.isArray(output) ? (output as Array<{ json?: Record<string, unknown> }>) : []) {
+				for (const field of ['syncId', 'runId']) {
+					const id = item?.json?.[field];
+					if (typeof id === 'string' && id) ids.add(id);
+				}
+			}
+		}
+	}
+	return ids;
 }

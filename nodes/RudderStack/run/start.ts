@@ -73,7 +73,7 @@ export async function startRun(job: StartJob, body: IDataObject | undefined, dea
 	let waitedForOther = false;
 	// n8n running the execution again (run/rerun.ts): the sync the earlier run started, running or ended.
 	const earlierRun = spec.syncsPath ? await earlierRunBegan(ctx) : undefined;
-	const ownEarlier = earlierRun === undefined ? undefined : await findSyncSince(job, earlierRun);
+	const ownEarlier = earlierRun === undefined ? undefined : await findSyncSince(job, earlierRun.began, earlierRun.followed);
 	if (ownEarlier) {
 		ctx.logger.info(`RudderStack: following sync ${ownEarlier} of ${spec.targetNoun} ${targetId}, started by the earlier run of this execution; no second sync is started`);
 		return { runId: ownEarlier, attached: 'ownEarlierAttempt' };
@@ -224,14 +224,16 @@ function couldBeOurs(sync: IDataObject, attemptedAt: number): boolean {
 }
 
 /** Of the listed syncs, the newest our attempt can have started: none that another item of this step started. */
-async function newestOurs(job: StartJob, syncs: IDataObject[], attemptedAt: number): Promise<string | undefined> {
+async function newestOurs(job: StartJob, syncs: IDataObject[], attemptedAt: number, notOurs: ReadonlySet<string> = new Set()): Promise<string | undefined> {
 	const siblings = await job.starts.startedIds();
-	return newest(syncs.filter((sync) => couldBeOurs(sync, attemptedAt) && !siblings.has(sync.id as string)))?.id as string | undefined;
+	const mine = (sync: IDataObject) => couldBeOurs(sync, attemptedAt) && !siblings.has(sync.id as string) && !notOurs.has(sync.id as string);
+	return newest(syncs.filter(mine))?.id as string | undefined;
 }
 
-async function findSyncSince(job: StartJob, attemptedAt: number): Promise<string | undefined> {
+/** `notOurs`: syncs known to be another's (those earlier steps of the execution followed). */
+async function findSyncSince(job: StartJob, attemptedAt: number, notOurs?: ReadonlySet<string>): Promise<string | undefined> {
 	const since = new Date(attemptedAt - CLOCK_SKEW_MS).toISOString();
-	return await newestOurs(job, await listSyncs(job, { started_after: since }), attemptedAt);
+	return await newestOurs(job, await listSyncs(job, { started_after: since }), attemptedAt, notOurs);
 }
 
 /**

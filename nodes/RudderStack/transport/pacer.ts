@@ -114,7 +114,10 @@ export class SharedCeiling {
 		});
 		this.line.add(waiter);
 		this.waiting.set(lane, (this.waiting.get(lane) ?? 0) + 1);
-		void this.dispatch();
+		// A dispatcher asleep (up to IN_FLIGHT_RECHECK_MS while every place is in flight, or to the
+		// end of a cool-down) looks again: this waiter's deadline may come first, or it may be a start.
+		if (this.dispatching) this.wake?.abort();
+		else void this.dispatch();
 		return { waiter, granted };
 	}
 

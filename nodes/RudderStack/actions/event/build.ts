@@ -67,6 +67,9 @@ export function parameterReader(ctx: IExecuteFunctions, together: readonly strin
 		try {
 			const values = ctx.evaluateExpression(expression, itemIndex) as unknown;
 			if (!Array.isArray(values) || values.length !== joined.length) return undefined;
+			// n8n refuses a function as a parameter's value ("please add ()"): read alone, for its error.
+			if (values.some((value) => typeof value === 'function')) return undefined;
+			cleanUpAsN8nDoes(values);
 			return new Map(joined.map((name, index) => [name, values[index] as unknown]));
 		} catch {
 			return undefined; // read one by one: n8n's own error, naming the parameter
@@ -85,6 +88,25 @@ export function parameterReader(ctx: IExecuteFunctions, together: readonly strin
 		if (!hasExpression(parameters[name])) fixed.set(name, value);
 		return value;
 	};
+}
+
+/**
+ * What getNodeParameter does to a value after evaluating it (n8n-core's cleanupParameterData), so
+ * that a value read together is the one read alone: a Luxon date held by an object's key becomes
+ * its toString(). That is not its JSON: an invalid date is "Invalid DateTime" there, null in JSON.
+ */
+function cleanUpAsN8nDoes(value: unknown): void {
+	if (typeof value !== 'object' || value === null) return;
+	if (Array.isArray(value)) {
+		value.forEach(cleanUpAsN8nDoes);
+		return;
+	}
+	const record = value as Record<string, unknown>;
+	for (const key of Object.keys(record)) {
+		const inner = record[key];
+		if (isObject(inner) && (inner as { isLuxonDateTime?: unknown }).isLuxonDateTime === true) record[key] = String(inner);
+		else cleanUpAsN8nDoes(inner);
+	}
 }
 
 /** The plain fields (text or JSON, no collections) an event of this type reads: those that can be evaluated together. */
