@@ -8,7 +8,7 @@ import { type Deadline, type RunJob, runIds } from './job';
 import { CancelledError, pause } from './pause';
 import { pollUntilDone } from './poll';
 import { cancelledByUser, detachedContext, stopAfterCancel, withinStopBudget } from './stop';
-import { earlierRunBegan } from './rerun';
+import { earlierRunBegan, type EarlierRun } from './rerun';
 
 export interface StartedRun {
 	runId: string;
@@ -73,7 +73,7 @@ export async function startRun(job: StartJob, body: IDataObject | undefined, dea
 	let waitedForOther = false;
 	// n8n running the execution again (run/rerun.ts): the sync the earlier run started, running or ended.
 	const earlierRun = spec.syncsPath ? await earlierRunBegan(ctx) : undefined;
-	const ownEarlier = earlierRun === undefined ? undefined : await findSyncSince(job, earlierRun.began, earlierRun.followed);
+	const ownEarlier = earlierRun === undefined ? undefined : await findSyncSince(job, earlierRun.began, earlierRun);
 	if (ownEarlier) {
 		ctx.logger.info(`RudderStack: following sync ${ownEarlier} of ${spec.targetNoun} ${targetId}, started by the earlier run of this execution; no second sync is started`);
 		return { runId: ownEarlier, attached: 'ownEarlierAttempt' };
@@ -224,16 +224,19 @@ function couldBeOurs(sync: IDataObject, attemptedAt: number): boolean {
 }
 
 /** Of the listed syncs, the newest our attempt can have started: none that another item of this step started. */
-async function newestOurs(job: StartJob, syncs: IDataObject[], attemptedAt: number, notOurs: ReadonlySet<string> = new Set()): Promise<string | undefined> {
+async function newestOurs(job: StartJob, syncs: IDataObject[], attemptedAt: number, rerun?: EarlierRun): Promise<string | undefined> {
 	const siblings = await job.starts.startedIds();
-	const mine = (sync: IDataObject) => couldBeOurs(sync, attemptedAt) && !siblings.has(sync.id as string) && !notOurs.has(sync.id as string);
-	return newest(syncs.filter(mine))?.id as string | undefined;
+	const notOurs = (id: string) => siblings.has(id) || !!rerun?.followed.has(id) || !!rerun?.claimed.has(id);
+	const found = newest(syncs.filter((sync) => couldBeOurs(sync, attemptedAt) && !notOurs(sync.id as string)))?.id as string | undefined;
+	// Claimed in the same turn it is chosen, before another item's choice: one item per sync.
+	if (found) rerun?.claimed.add(found);
+	return found;
 }
 
-/** `notOurs`: syncs known to be another's (those earlier steps of the execution followed). */
-async function findSyncSince(job: StartJob, attemptedAt: number, notOurs?: ReadonlySet<string>): Promise<string | undefined> {
+/** `rerun`: on a re-run, syncs known to be another's (earlier steps followed them, or another item took them). */
+async function findSyncSince(job: StartJob, attemptedAt: number, rerun?: EarlierRun): Promise<string | undefined> {
 	const since = new Date(attemptedAt - CLOCK_SKEW_MS).toISOString();
-	return await newestOurs(job, await listSyncs(job, { started_after: since }), attemptedAt, notOurs);
+	return await newestOurs(job, await listSyncs(job, { started_after: since }), attemptedAt, rerun);
 }
 
 /**

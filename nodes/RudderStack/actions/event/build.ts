@@ -39,6 +39,9 @@ export function wholeExpressionCode(value: unknown): string | undefined {
 	if (typeof value !== 'string' || !value.startsWith('={{') || !value.endsWith('}}')) return undefined;
 	const code = value.slice(3, -2);
 	if (code.includes('{{') || code.includes('}}') || code.endsWith('}') || code.endsWith('\\') || !code.trim()) return undefined;
+	// Only a block comment or a template literal can reach across the lines that join the fields
+	// (a string, a regex or a line comment ends at the line): such code is read alone.
+	if (code.includes('/*') || (code.match(/`/g)?.length ?? 0) % 2 !== 0) return undefined;
 	return code;
 }
 
