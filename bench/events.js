@@ -203,6 +203,7 @@ async function realN8nEvents(count, version, repeats) {
 		const before = await dataPlane.stats();
 		const result = await n8n.execute(wf.id);
 		if (!result.ok) throw new Error(`${wf.name} failed in n8n ${version}: ${result.error?.message ?? result.stderr.slice(-500)}`);
+		if (!result.resultData) throw new Error(`${wf.name}: n8n ${version} printed no run data: ${result.stdout.slice(0, 300)} … ${result.stdout.slice(-300)}`);
 		const after = await dataPlane.stats();
 		return { ms: result.resultData.runData.Send[0].executionTime, requests: after.requests - before.requests, events: after.events - before.events };
 	};

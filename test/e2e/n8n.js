@@ -134,10 +134,13 @@ class N8n {
 	async execute(id) {
 		const result = await this.cli(['execute', `--id=${id}`, '--rawOutput'], { allowFailure: true });
 		const stdout = result.stdout;
-		const start = stdout.indexOf('{\n');
+		// The run data is printed as indented JSON between a `{` and a `}` each on a line of their
+		// own; log lines before or after it may hold braces too.
+		const start = stdout.startsWith('{\n') ? 0 : stdout.indexOf('\n{\n') + 1;
+		const end = stdout.lastIndexOf('\n}');
 		let run;
 		try {
-			run = start >= 0 ? JSON.parse(stdout.slice(start, stdout.lastIndexOf('}') + 1)) : undefined;
+			run = start > 0 || stdout.startsWith('{\n') ? JSON.parse(stdout.slice(start, end + 2)) : undefined;
 		} catch {
 			run = undefined;
 		}
