@@ -46,11 +46,6 @@ export interface EarlierRun {
 	 * (or this step's earlier runs in a loop) followed, so never the one this step started.
 	 */
 	followed: ReadonlySet<string>;
-	/**
-	 * Earlier syncs an item of this step has taken as its own: each goes to one item at most, so
-	 * that two items that did not share a start cannot both report one sync.
-	 */
-	claimed: Set<string>;
 }
 
 /**
@@ -93,7 +88,7 @@ async function readSignal(ctx: IExecuteFunctions, stepBegan: number): Promise<Ea
 	ctx.logger.info(
 		`RudderStack: execution ${executionId} is being run again: n8n saved it up to the step before "${step}" ${Math.round((stepBegan - lastEnd) / 1000)} s ago, so an earlier run reached this step; looking for the sync it started`,
 	);
-	return { began: lastEnd, followed: runIdsOutput(tasks), claimed: new Set() };
+	return { began: lastEnd, followed: runIdsOutput(tasks) };
 }
 
 /** The syncId and runId values of the items that saved steps output. */

@@ -43,6 +43,11 @@ export class StepStarts {
 		return noted;
 	}
 
+	/** A sync an item took as its own without starting it (on a re-run): no other item may take it too. */
+	claim(runId: string): void {
+		this.started.add(runId);
+	}
+
 	/** The sync ids this step's starts got, once every start in flight has its answer. */
 	async startedIds(): Promise<ReadonlySet<string>> {
 		await Promise.all([...this.inFlight]);
@@ -226,14 +231,14 @@ function couldBeOurs(sync: IDataObject, attemptedAt: number): boolean {
 /** Of the listed syncs, the newest our attempt can have started: none that another item of this step started. */
 async function newestOurs(job: StartJob, syncs: IDataObject[], attemptedAt: number, rerun?: EarlierRun): Promise<string | undefined> {
 	const siblings = await job.starts.startedIds();
-	const notOurs = (id: string) => siblings.has(id) || !!rerun?.followed.has(id) || !!rerun?.claimed.has(id);
+	const notOurs = (id: string) => siblings.has(id) || !!rerun?.followed.has(id);
 	const found = newest(syncs.filter((sync) => couldBeOurs(sync, attemptedAt) && !notOurs(sync.id as string)))?.id as string | undefined;
 	// Claimed in the same turn it is chosen, before another item's choice: one item per sync.
-	if (found) rerun?.claimed.add(found);
+	if (found && rerun) job.starts.claim(found);
 	return found;
 }
 
-/** `rerun`: on a re-run, syncs known to be another's (earlier steps followed them, or another item took them). */
+/** `rerun`: on a re-run, what the saved state says (the syncs earlier steps followed are not ours). */
 async function findSyncSince(job: StartJob, attemptedAt: number, rerun?: EarlierRun): Promise<string | undefined> {
 	const since = new Date(attemptedAt - CLOCK_SKEW_MS).toISOString();
 	return await newestOurs(job, await listSyncs(job, { started_after: since }), attemptedAt, rerun);
