@@ -188,6 +188,20 @@ describe('many items', () => {
 		expect(events.slice(0, lastStart).filter((event, at) => event.kind === 'turn' && !firstTurns.has(at))).toEqual([]);
 	});
 
+	it('spreads a round of polls that the ceiling cannot give every interval over one interval, not all at one instant', async () => {
+		// 10 items polling every 0.2 s under 10 requests a second: each gets a poll a second, and
+		// the first round, due together when the starts' places free, goes out 20 ms apart. All at
+		// once, every item would poll at the same instant of each second.
+		const api = fakeApi();
+		const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
+		for (const id of ids) scriptSync(api, id, 1);
+		await runNode({ items: ids.map((connection) => ({ connection })), parameters: params('retl', 'start', { ...byItem, options: { pollInterval: 0.2, maxRequestsPerSecond: 10 } }) });
+		const firstRound = api.requests.filter((r) => r.method === 'GET').map((r) => r.at).sort((x, y) => x - y).slice(0, ids.length);
+		const gaps = firstRound.slice(1).map((at, k) => at - firstRound[k]);
+		expect(Math.min(...gaps)).toBeGreaterThanOrEqual(15);
+		expect(firstRound[ids.length - 1] - firstRound[0]).toBeLessThan(200 + 60);
+	});
+
 	it('the token appears in no item, error item or log', async () => {
 		const api = fakeApi();
 		scriptSync(api, 'ok', 0);

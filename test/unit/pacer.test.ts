@@ -120,6 +120,43 @@ describe('the request ceiling, counted over any one second', () => {
 		expect(Math.max(...all)).toBeLessThan(400);
 		expect(Math.min(...all.slice(2))).toBeGreaterThanOrEqual(150);
 	});
+
+	it('spreads a round of polls it cannot give every beat over one beat, not all at one instant', async () => {
+		// 10 a second for 10 lanes polling every 200 ms: each gets a turn a second, and the ten
+		// first polls, due together when the starts' places free, go 20 ms apart over one beat. All
+		// at once, every lane would poll at the same instant each second, and a run ending just after
+		// it would wait a whole second to be noticed, wherever in the beat the runs end.
+		const pacer = new RequestPacer(10);
+		const began = Date.now();
+		const polledAt = await Promise.all(
+			Array.from({ length: 10 }, async () => {
+				const lane = pacer.lane().keepsBeat(200);
+				(await lane.waitForTurn()).finished();
+				(await lane.waitForTurn()).finished();
+				return Date.now() - began;
+			}),
+		);
+		polledAt.sort((x, y) => x - y);
+		const gaps = polledAt.slice(1).map((t, k) => t - polledAt[k]);
+		expect(polledAt[0]).toBeGreaterThanOrEqual(990);
+		expect(Math.min(...gaps)).toBeGreaterThanOrEqual(15);
+		expect(polledAt[9] - polledAt[0]).toBeLessThan(200 + 60);
+	});
+
+	it('lets a round of polls go at once when every lane can have each of its beats', async () => {
+		// 10 a second for 10 lanes polling every second: the ceiling meets the demand.
+		const pacer = new RequestPacer(10);
+		const began = Date.now();
+		const polledAt = await Promise.all(
+			Array.from({ length: 10 }, async () => {
+				const lane = pacer.lane().keepsBeat(1000);
+				(await lane.waitForTurn()).finished();
+				(await lane.waitForTurn()).finished();
+				return Date.now() - began;
+			}),
+		);
+		expect(Math.max(...polledAt) - Math.min(...polledAt)).toBeLessThan(50);
+	});
 });
 
 describe('a request that asks while the dispatcher sleeps', () => {
@@ -145,5 +182,4 @@ describe('a request that asks while the dispatcher sleeps', () => {
 		expect(outcome).toBe('rejected');
 		expect(Date.now() - began).toBeLessThan(1500);
 	}, 10_000);
-
 });

@@ -122,8 +122,9 @@ export function readSettings(
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const { offers } = spec;
 	const maxFailedRows = readMaxFailedRows(ctx, options, itemIndex);
+	const pollIntervalMs = numberOption(ctx, itemIndex, options, 'pollInterval', DEFAULTS.pollInterval, { min: 0, exclusive: true }) * 1000;
 	return {
-		pollIntervalMs: numberOption(ctx, itemIndex, options, 'pollInterval', DEFAULTS.pollInterval, { min: 0, exclusive: true }) * 1000,
+		pollIntervalMs,
 		timeoutMs: numberOption(ctx, itemIndex, options, 'timeout', DEFAULTS.timeout, { min: 0 }) * 1000,
 		onTimeout: choice(ctx, itemIndex, 'onTimeout', options.onTimeout, offers.onTimeout, 'fail'),
 		ifAlreadyRunning: choice(ctx, itemIndex, 'ifAlreadyRunning', options.ifAlreadyRunning, offers.ifAlreadyRunning, 'wait'),
@@ -134,7 +135,8 @@ export function readSettings(
 			maxRetries: numberOption(ctx, itemIndex, options, 'maxRetries', DEFAULTS.maxRetries, { min: 0, integer: true }),
 			retryDelayMs: numberOption(ctx, itemIndex, options, 'retryDelay', DEFAULTS.retryDelay, { min: 0 }) * 1000,
 			signal: shared.signal,
-			pacer: shared.pacer,
+			// The item's own lane (a step's items each have one): its polls keep this beat.
+			pacer: shared.pacer?.keepsBeat(pollIntervalMs),
 		},
 	};
 }

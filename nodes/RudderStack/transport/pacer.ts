@@ -33,6 +33,8 @@ interface Waiter {
 	/** Order of asking, for equal keys. */
 	asked: number;
 	notAfter?: number;
+	/** The lane's poll interval, when it polls on a beat (see `keepsBeat`). */
+	beatMs?: number;
 	/** Called with the number of the slot handed out, and its turn. */
 	resolve(granted: { slot: number; turn: Turn }): void;
 	reject(error: Error): void;
@@ -59,6 +61,9 @@ export class SharedCeiling {
 
 	/** When each lane last had a turn. */
 	private readonly lastTurnAt = new Map<object, number>();
+
+	/** When the last poll (any turn but a lane's first) was let go. */
+	private lastPollTurnAt = Number.NEGATIVE_INFINITY;
 
 	/** Lanes with a request in the line, and how many. */
 	private readonly waiting = new Map<object, number>();
@@ -97,20 +102,34 @@ export class SharedCeiling {
 	 * polling fast would spend a whole second's requests at once and then wait out the rest of the
 	 * second with none; with it each polls at one turn per (lanes ÷ ceiling) seconds, evenly.
 	 */
-	private laneGapMs(now: number): number {
+	private lanesInUse(now: number): { gapMs: number; lanes: number } {
 		let inUse = 0;
 		for (const [lane, at] of this.lastTurnAt) {
 			if (at > now - this.windowMs) inUse++;
 			else if (!this.waiting.has(lane)) this.lastTurnAt.delete(lane);
 		}
 		for (const lane of this.waiting.keys()) if (!this.lastTurnAt.has(lane) || (this.lastTurnAt.get(lane) as number) <= now - this.windowMs) inUse++;
-		return (inUse * this.windowMs) / this.places;
+		return { gapMs: (inUse * this.windowMs) / this.places, lanes: inUse };
 	}
 
-	join(lane: object, key: number, notAfter: number | undefined): { waiter: Waiter; granted: Promise<{ slot: number; turn: Turn }> } {
+	/**
+	 * When a poll may go, by its lane's share and, when that share is longer than the lane's own
+	 * beat, by the spacing of polls: a round of polls that the ceiling cannot give every beat is
+	 * spread evenly over one beat (beat ÷ lanes apart). All at once, every lane would poll at the
+	 * same instant of each ceiling-stretched interval, so runs that end just after it would all wait
+	 * the whole interval to be noticed. Within the ceiling's means nothing is spaced: the polls are
+	 * then on each lane's own beat.
+	 */
+	private freeAt(waiter: Waiter, share: { gapMs: number; lanes: number }): number {
+		const byShare = (this.lastTurnAt.get(waiter.lane) ?? Number.NEGATIVE_INFINITY) + share.gapMs;
+		if (waiter.key === FIRST_REQUEST || waiter.beatMs === undefined || share.gapMs <= waiter.beatMs) return byShare;
+		return Math.max(byShare, this.lastPollTurnAt + waiter.beatMs / share.lanes);
+	}
+
+	join(lane: object, key: number, notAfter: number | undefined, beatMs?: number): { waiter: Waiter; granted: Promise<{ slot: number; turn: Turn }> } {
 		let waiter!: Waiter;
 		const granted = new Promise<{ slot: number; turn: Turn }>((resolve, reject) => {
-			waiter = { lane, key, asked: this.asked++, notAfter, resolve, reject };
+			waiter = { lane, key, asked: this.asked++, notAfter, beatMs, resolve, reject };
 		});
 		this.line.add(waiter);
 		this.waiting.set(lane, (this.waiting.get(lane) ?? 0) + 1);
@@ -184,9 +203,9 @@ export class SharedCeiling {
 				}
 				let next: Waiter | undefined;
 				let laneFreeAt = Number.POSITIVE_INFINITY;
-				const gapMs = this.laneGapMs(now);
+				const share = this.lanesInUse(now);
 				for (const waiter of this.line) {
-					const freeAt = (this.lastTurnAt.get(waiter.lane) ?? Number.NEGATIVE_INFINITY) + gapMs;
+					const freeAt = this.freeAt(waiter, share);
 					if (freeAt > now) {
 						laneFreeAt = Math.min(laneFreeAt, freeAt);
 						continue;
@@ -200,6 +219,7 @@ export class SharedCeiling {
 				}
 				this.remove(next);
 				this.lastTurnAt.set(next.lane, now);
+				if (next.key !== FIRST_REQUEST) this.lastPollTurnAt = now;
 				const place = { endedAt: Number.POSITIVE_INFINITY };
 				this.counted.push(place);
 				const turn: Turn = {
@@ -237,9 +257,18 @@ export class RequestPacer {
 		this.ceiling = typeof requestsPerSecond === 'number' ? new SharedCeiling(requestsPerSecond) : requestsPerSecond;
 	}
 
+	/** The poll interval of this lane's item, when it polls on a beat. */
+	private beatMs?: number;
+
 	/** A pacer for one item: the same ceiling and cool-down, its own place in the rotation. */
 	lane(): RequestPacer {
 		return new RequestPacer(this.ceiling);
+	}
+
+	/** Tells the ceiling this lane polls every `ms`, so that, when overloaded, it spreads the polls over a beat. */
+	keepsBeat(ms: number): this {
+		this.beatMs = ms;
+		return this;
 	}
 
 	/**
@@ -250,7 +279,7 @@ export class RequestPacer {
 	 */
 	async waitForTurn(signal?: AbortSignal, notAfter?: number): Promise<Turn> {
 		const { ceiling } = this;
-		const { waiter, granted } = ceiling.join(this, this.eligibleFrom ?? FIRST_REQUEST, notAfter);
+		const { waiter, granted } = ceiling.join(this, this.eligibleFrom ?? FIRST_REQUEST, notAfter, this.beatMs);
 		const outcome = await settle(unlessCancelled(granted, signal));
 		ceiling.leave(waiter);
 		if (!outcome.ok) {
