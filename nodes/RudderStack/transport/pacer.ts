@@ -113,17 +113,19 @@ export class SharedCeiling {
 	}
 
 	/**
-	 * When a poll may go, by its lane's share and, when that share is longer than the lane's own
-	 * beat, by the spacing of polls: a round of polls that the ceiling cannot give every beat is
-	 * spread evenly over one beat (beat ÷ lanes apart). All at once, every lane would poll at the
-	 * same instant of each ceiling-stretched interval, so runs that end just after it would all wait
-	 * the whole interval to be noticed. Within the ceiling's means nothing is spaced: the polls are
-	 * then on each lane's own beat.
+	 * When the poll the rotation chose may go: a round of polls that the ceiling cannot give every
+	 * beat (the lane's share is longer than its beat) is spread evenly over one beat, beat ÷ lanes
+	 * apart. All at once, every lane would poll at the same instant of each ceiling-stretched
+	 * interval, so runs that end just after it would all wait the whole interval to be noticed.
+	 * Within the ceiling's means nothing is spaced, nor is a start. The spacing only delays the
+	 * lane whose turn it is, so it never changes the order of turns (lanes of other beats would
+	 * otherwise overtake it), and never holds a poll past its deadline: a turn due by the rotation
+	 * is still taken then.
 	 */
-	private freeAt(waiter: Waiter, share: { gapMs: number; lanes: number }): number {
-		const byShare = (this.lastTurnAt.get(waiter.lane) ?? Number.NEGATIVE_INFINITY) + share.gapMs;
-		if (waiter.key === FIRST_REQUEST || waiter.beatMs === undefined || share.gapMs <= waiter.beatMs) return byShare;
-		return Math.max(byShare, this.lastPollTurnAt + waiter.beatMs / share.lanes);
+	private spacedUntil(waiter: Waiter, share: { gapMs: number; lanes: number }): number {
+		if (waiter.key === FIRST_REQUEST || waiter.beatMs === undefined || share.gapMs <= waiter.beatMs) return Number.NEGATIVE_INFINITY;
+		const at = this.lastPollTurnAt + waiter.beatMs / share.lanes;
+		return waiter.notAfter !== undefined && at > waiter.notAfter ? Number.NEGATIVE_INFINITY : at;
 	}
 
 	join(lane: object, key: number, notAfter: number | undefined, beatMs?: number): { waiter: Waiter; granted: Promise<{ slot: number; turn: Turn }> } {
@@ -205,7 +207,7 @@ export class SharedCeiling {
 				let laneFreeAt = Number.POSITIVE_INFINITY;
 				const share = this.lanesInUse(now);
 				for (const waiter of this.line) {
-					const freeAt = this.freeAt(waiter, share);
+					const freeAt = (this.lastTurnAt.get(waiter.lane) ?? Number.NEGATIVE_INFINITY) + share.gapMs;
 					if (freeAt > now) {
 						laneFreeAt = Math.min(laneFreeAt, freeAt);
 						continue;
@@ -215,6 +217,12 @@ export class SharedCeiling {
 				if (!next) {
 					// Every waiting lane has had its share for now: until the first may go again.
 					await this.sleepUntil(laneFreeAt, now);
+					continue;
+				}
+				const spacedUntil = this.spacedUntil(next, share);
+				if (spacedUntil > now) {
+					// Woken early by a new waiter (a start goes before polls) or a cancel.
+					await this.sleepUntil(spacedUntil, now);
 					continue;
 				}
 				this.remove(next);
