@@ -148,6 +148,26 @@ describe('the request ceiling, counted over any one second', () => {
 		expect(polledAt[9] - polledAt[0]).toBeLessThan(200 + 60);
 	});
 
+	it('never spaces a start: one that asks during a spaced round goes when a place is free', async () => {
+		// 4 a second for two lanes polling every 480 ms: each gets a turn per 500 ms, so their polls
+		// are spaced 240 ms apart (a at 500 ms, b at 740). A third lane's start at 550 ms has a place
+		// (two starts and a's poll hold three): spaced like a poll it would wait until about 660 ms.
+		const pacer = new RequestPacer(4);
+		const [a, b, c] = [pacer.lane().keepsBeat(480), pacer.lane().keepsBeat(480), pacer.lane().keepsBeat(480)];
+		const twice = async (lane: RequestPacer) => {
+			(await lane.waitForTurn()).finished();
+			(await lane.waitForTurn()).finished();
+		};
+		const startWaited = (async () => {
+			await sleep(550);
+			const asked = Date.now();
+			(await c.waitForTurn()).finished();
+			return Date.now() - asked;
+		})();
+		const [waited] = await Promise.all([startWaited, twice(a), twice(b)]);
+		expect(waited).toBeLessThan(60);
+	});
+
 	it('lets a round of polls go at once when every lane can have each of its beats', async () => {
 		// Polling every second: the ceiling meets the demand.
 		const polledAt = await secondTurns(1000);
