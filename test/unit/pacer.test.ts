@@ -142,9 +142,9 @@ describe('the request ceiling, counted over any one second', () => {
 		// every lane would poll at the same instant each second, and a run ending just after it
 		// would wait a whole second to be noticed, wherever in the beat the runs end.
 		const polledAt = await secondTurns(200);
-		const gaps = polledAt.slice(1).map((t, k) => t - polledAt[k]);
+		// Spread over about 180 ms (single gaps jitter on a loaded machine; all at once is within a few ms).
 		expect(polledAt[0]).toBeGreaterThanOrEqual(990);
-		expect(Math.min(...gaps)).toBeGreaterThanOrEqual(15);
+		expect(polledAt[9] - polledAt[0]).toBeGreaterThanOrEqual(120);
 		expect(polledAt[9] - polledAt[0]).toBeLessThan(200 + 60);
 	});
 
