@@ -15,6 +15,8 @@ export declare function runInEngine(options: {
 	mode?: string;
 	/** Which run of the node in the execution this is (a loop runs it again with 1, 2, ...). */
 	runIndex?: number;
+	/** The workflow's settings, such as n8n's binaryMode. */
+	settings?: IDataObject;
 }): Promise<{ items: INodeExecutionData[]; logs: string[]; error?: Error }>;
 
 export declare function listSearchInEngine(

@@ -44,7 +44,7 @@ class FunctionCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
-function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData, savedExecution, executionId = 'exec-1', tool = false }) {
+function setUp({ nodeType, credentialType, parameters, credentials, continueOnFail, staticData, savedExecution, executionId = 'exec-1', tool = false, settings }) {
 	// The node's name as the editor gives it: its display name (a tool keeps the plain node's).
 	const name = nodeType.description.displayName;
 	if (tool) nodeType = asTool(nodeType);
@@ -59,7 +59,7 @@ function setUp({ nodeType, credentialType, parameters, credentials, continueOnFa
 		...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
 	};
 	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) };
-	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes, staticData });
+	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes, staticData, settings });
 	const additionalData = {
 		credentialsHelper: new FunctionCredentialsHelper(credentialType, credentials),
 		executionId,

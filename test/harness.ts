@@ -28,6 +28,8 @@ export interface RunOptions {
 	mode?: 'manual' | 'webhook' | 'trigger' | 'retry';
 	/** Which run of the node in the execution this is (a loop runs it again with 1, 2, ...). */
 	runIndex?: number;
+	/** The workflow's settings, such as n8n's binaryMode. */
+	settings?: IDataObject;
 }
 
 export interface RunResult {

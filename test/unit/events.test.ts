@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 
-import { CredentialTestContext, ExecuteContext } from 'n8n-core';
+import { CredentialTestContext } from 'n8n-core';
 import type { IDataObject } from 'n8n-workflow';
 
 import { wholeExpressionCode } from '../../nodes/RudderStack/actions/event/build';
 import { RudderStack } from '../../nodes/RudderStack/RudderStack.node';
 import { createMockDataPlane, MAX_REQUEST_BYTES, type MockDataPlane } from '../mock/dataplane-mock';
 import { jsonOf, runEvents, WRITE_KEY } from '../harness';
+import { counting } from './counting';
 
 const FAST = { retryDelay: 0.01 };
 let mock: MockDataPlane;
@@ -227,20 +228,6 @@ describe('per-item validation, before anything is sent', () => {
 });
 
 describe('reading the fields: n8n evaluates as few expressions per item as it can', () => {
-	// How often n8n evaluates on the node's behalf: getNodeParameter per parameter, evaluateExpression per call.
-	function counting() {
-		const proto = ExecuteContext.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-		const reads = jest.spyOn(proto, '_getNodeParameter' as never) as unknown as jest.SpyInstance<unknown, [string, number]>;
-		const evaluations = jest.spyOn(proto, 'evaluateExpression' as never) as unknown as jest.SpyInstance;
-		return {
-			readsOf: (name: string) => reads.mock.calls.filter(([parameter]) => parameter === name).length,
-			evaluations: () => evaluations.mock.calls.length,
-			restore: () => {
-				reads.mockRestore();
-				evaluations.mockRestore();
-			},
-		};
-	}
 	const crm = [
 		{ user: 'u0', stage: 'won', amount: 5, ip: '10.0.0.1' },
 		{ user: 'u1', stage: 'lost', amount: 7, ip: '10.0.0.2' },

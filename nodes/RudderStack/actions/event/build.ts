@@ -5,6 +5,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { isObject } from '../../json';
 import { version } from '../../../../package.json';
+import { manyItemsReader } from './manyItems';
 import { EVENT_TYPES, type EventType, MAX_EVENT_BYTES, PAIRS_OF } from './events';
 
 /** One item's event, serialized once: its size is checked on this text and the batch is built from it. */
@@ -55,37 +56,42 @@ export function wholeExpressionCode(value: unknown): string | undefined {
  *   isolate), once per evaluation, so three fields cost about one. These fields have no schema
  *   to check and getNodeParameter's only clean-up (a Luxon date inside an object, made text)
  *   gives the same JSON, so the values are the same; if the evaluation throws, the item's fields
- *   are read one by one as before, so the error is exactly n8n's own, naming the parameter.
+ *   are read one by one as before, so the error is exactly n8n's own, naming the parameter;
+ * - many items' joined fields are evaluated in one expression (manyItems.ts), where their code
+ *   reads the same that way; each chunk is checked against its items read alone.
  */
 export function parameterReader(ctx: IExecuteFunctions, together: readonly string[] = []): ParameterReader {
 	const fixed = new Map<string, unknown>();
 	const parameters = ctx.getNode().parameters;
 	const joined = together.filter((name) => wholeExpressionCode(parameters[name]) !== undefined);
-	const canJoin = joined.length > 1 && typeof ctx.evaluateExpression === 'function';
-	const expression = `{{ [${joined.map((name) => `(\n${wholeExpressionCode(parameters[name])}\n)`).join(', ')}] }}`;
+	const codes = joined.map((name) => wholeExpressionCode(parameters[name]) as string);
 	// Each on lines of its own: a field may end in a `//` comment, as n8n allows.
-	let joinedItem = -1;
-	let joinedValues: Map<string, unknown> | undefined;
-	const evaluateTogether = (itemIndex: number): Map<string, unknown> | undefined => {
+	const expression = `{{ [${codes.map((code) => `(\n${code}\n)`).join(', ')}] }}`;
+	const readAlone = (itemIndex: number): unknown[] | undefined => {
 		try {
 			const values = ctx.evaluateExpression(expression, itemIndex) as unknown;
 			if (!Array.isArray(values) || values.length !== joined.length) return undefined;
 			// n8n refuses a function as a parameter's value ("please add ()"): read alone, for its error.
 			if (values.some((value) => typeof value === 'function')) return undefined;
 			cleanUpAsN8nDoes(values);
-			return new Map(joined.map((name, index) => [name, values[index] as unknown]));
+			return values;
 		} catch {
 			return undefined; // read one by one: n8n's own error, naming the parameter
 		}
 	};
+	const canEvaluate = joined.length > 0 && typeof ctx.evaluateExpression === 'function';
+	const valuesOf = canEvaluate ? manyItemsReader(ctx, codes, readAlone, cleanUpAsN8nDoes) : undefined;
+	let joinedItem = -1;
+	let joinedValues: unknown[] | undefined;
 	return (name, itemIndex, fallback) => {
 		if (fixed.has(name)) return fixed.get(name);
-		if (canJoin && joined.includes(name)) {
+		const field = valuesOf ? joined.indexOf(name) : -1;
+		if (valuesOf && field >= 0) {
 			if (joinedItem !== itemIndex) {
 				joinedItem = itemIndex;
-				joinedValues = evaluateTogether(itemIndex);
+				joinedValues = valuesOf(itemIndex);
 			}
-			if (joinedValues?.has(name)) return joinedValues.get(name);
+			if (joinedValues) return joinedValues[field];
 		}
 		const value = ctx.getNodeParameter(name, itemIndex, fallback as never);
 		if (!hasExpression(parameters[name])) fixed.set(name, value);

@@ -1,0 +1,97 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+/**
+ * Items read in one n8n evaluation. n8n's cost per evaluation (its data proxy, its sandbox, in
+ * 2.x the crossing into the isolate) is most of what 10,000 events cost, so the joined fields of
+ * up to this many items are evaluated at once. Enough to make that cost vanish; small enough that
+ * a chunk which must be read again item by item costs little.
+ */
+export const ITEMS_PER_EVALUATION = 500;
+
+/** Below this a chunk's two checks (its first and last item, read alone) cost more than they save. */
+const FEWEST_ITEMS = 4;
+
+// Our own names in the expression: user code may not use them (see readsAlike).
+const FIRST = '___rs_first';
+const ITEMS = '___rs_items';
+const ITEM = '___rs_item';
+const OFFSET = '___rs_k';
+
+/**
+ * Whether every field's code gives, evaluated for many items at once, what it gives for each item
+ * alone. The expression rebinds `$json` and `$itemIndex` as arrow parameters: n8n's compiler
+ * (tournament) turns only free names into reads of the item's data, and a bound name stays bound.
+ * So the code may name no other `$` word, which would still read the chunk's first item
+ * (`$input.item`, `$('Node').item`, `$binary`, `$now` …), and nothing that can reach past the
+ * names we bind:
+ * - `this`, n8n's own `___n8n_data` and our `___rs_` names;
+ * - `\u` escapes, which can spell `$json` without the letters;
+ * - writes and mutating calls, which would run again when the chunk is checked or read again.
+ * Text in strings counts too: a `$` in a string only costs the speed-up, never a wrong value.
+ */
+export function readsAlike(codes: readonly string[]): boolean {
+	return codes.every((code) => {
+		// A template literal's `${` is no name.
+		const rest = code.replace(/(?<![\w$])\$(?:json|itemIndex)(?![\w$])|\$\{/g, '');
+		if (rest.includes('$') || rest.includes('___') || rest.includes('\\u') || /\bthis\b/.test(rest)) return false;
+		const writes = /(?<![=!<>])=(?![=>])|\+\+|--|\bdelete\b|\.\s*(?:push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|assign|defineProperty|setPrototypeOf|set|add|clear)\b/;
+		return !writes.test(rest);
+	});
+}
+
+/** The same values, so that a chunk's reading can be checked against an item read alone. */
+function same(a: unknown[], b: unknown[]): boolean {
+	return a.length === b.length && a.every((value, index) => typeof value === typeof b[index] && JSON.stringify(value) === JSON.stringify(b[index]));
+}
+
+/**
+ * Reads the joined fields of many items: `valuesOf(itemIndex)` gives that item's values as
+ * `readAlone` would, or undefined where the item must be read on its own (for n8n's own error).
+ * A chunk is evaluated when its first item is asked for, in one expression, and trusted only if its
+ * first and last items read alone give the same values; otherwise, or if it throws, each of its
+ * items is read alone. Items must be asked for in order.
+ */
+export function manyItemsReader(
+	ctx: IExecuteFunctions,
+	codes: readonly string[],
+	readAlone: (itemIndex: number) => unknown[] | undefined,
+	clean: (values: unknown[]) => void,
+): (itemIndex: number) => unknown[] | undefined {
+	const itemCount = ctx.getInputData().length;
+	if (itemCount < FEWEST_ITEMS || !readsAlike(codes)) return readAlone;
+	// In n8n's combined binary mode `$input.all()` gives each item's JSON, otherwise the items.
+	const combined = (ctx.getWorkflowSettings?.() as { binaryMode?: string } | undefined)?.binaryMode === 'combined';
+	const fields = codes.map((code) => `(\n${code}\n)`).join(', ');
+	const expression =
+		`{{ ((${FIRST}, ${ITEMS}) => ${ITEMS}.slice(${FIRST}, ${FIRST} + ${ITEMS_PER_EVALUATION}).map((${ITEM}, ${OFFSET}) => ` +
+		`(($json, $itemIndex) => [${fields}])(${combined ? ITEM : `${ITEM}.json`}, ${FIRST} + ${OFFSET})))($itemIndex, $input.all()) }}`;
+
+	let chunkStart = -1;
+	let chunk: unknown[][] | undefined;
+	const evaluateChunk = (first: number): unknown[][] | undefined => {
+		const size = Math.min(ITEMS_PER_EVALUATION, itemCount - first);
+		if (size < FEWEST_ITEMS) return undefined;
+		let rows: unknown;
+		try {
+			rows = ctx.evaluateExpression(expression, first);
+		} catch {
+			return undefined; // some item fails: each is read alone, for n8n's own error
+		}
+		if (!Array.isArray(rows) || rows.length !== size) return undefined;
+		const read = rows as unknown[][];
+		if (read.some((row) => !Array.isArray(row) || row.length !== codes.length || row.some((value) => typeof value === 'function'))) return undefined;
+		read.forEach(clean);
+		const firstAlone = readAlone(first);
+		const lastAlone = readAlone(first + size - 1);
+		if (!firstAlone || !lastAlone || !same(read[0], firstAlone) || !same(read[size - 1], lastAlone)) return undefined;
+		return read;
+	};
+	return (itemIndex) => {
+		const inChunk = chunkStart >= 0 && itemIndex >= chunkStart && itemIndex < chunkStart + ITEMS_PER_EVALUATION;
+		if (!inChunk) {
+			chunkStart = itemIndex;
+			chunk = evaluateChunk(itemIndex);
+		}
+		return chunk?.[itemIndex - chunkStart] ?? readAlone(itemIndex);
+	};
+}
