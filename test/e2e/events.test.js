@@ -59,6 +59,30 @@ const mixedFields = (id, userId) =>
 const together = mixedFields('e2eEventsTogether', '={{ $json.contactId // the CRM id }}');
 const alone = mixedFields('e2eEventsAlone', 'c-fixed');
 
+// Many items' fields are read in one evaluation, 500 items at a time (actions/event/manyItems.ts).
+// The reference reads the same code item by item: one `$` word more (`$input`) turns that off and
+// changes no value. Item 777 fails with an n8n expression error, in the middle of a chunk.
+const MANY = 1203;
+const manyItemsCode = `return Array.from({ length: ${MANY} }, (_, i) => ({ json: { contactId: 'c' + i, stage: i % 3 ? 'won' : 'lost', amount: i === 777 ? 'n/a' : i, tags: ['x', 'y'] } }));`;
+const manyItems = (id, off) =>
+	workflow(id, `Events: many items (${id})`, [
+		{ id: 'items', name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0], parameters: { jsCode: manyItemsCode } },
+		rudderStack(
+			'Send events',
+			{
+				resource: 'event',
+				operation: 'track',
+				userId: `={{ \`\${$json.contactId}-\${$itemIndex}\`${off} }}`,
+				event: '={{ "Deal " + $json.stage.toUpperCase() }}',
+				properties: '={{ { amount: typeof $json.amount === "number" ? $json.amount : $json.amount.toNumber(), first: $json.tags.first(), row: $itemIndex } }}',
+			},
+			[400, 0],
+			{ credentials: { rudderStackDataPlaneApi: DATA_PLANE_CREDENTIAL }, onError: 'continueRegularOutput' },
+		),
+	]);
+const manyTogether = manyItems('e2eEventsMany', '');
+const manyAlone = manyItems('e2eEventsManyAlone', ' + ($input ? "" : "")');
+
 describe(`Event resource in n8n ${VERSION}`, () => {
 	const mock = createMockDataPlane({ writeKey: WRITE_KEY });
 	let n8n;
@@ -70,7 +94,7 @@ describe(`Event resource in n8n ${VERSION}`, () => {
 		await n8n.importCredential({ ...DATA_PLANE_CREDENTIAL, type: 'rudderStackDataPlaneApi', data: { dataPlaneUrl: mock.url, writeKey: WRITE_KEY } });
 		// Continue On Fail: the last item has no user and must become an error item, the rest sent.
 		crmTrack.nodes.find((node) => node.name === 'Send events').onError = 'continueRegularOutput';
-		await n8n.importWorkflows([crmTrack, together, alone, ...SAMPLES.filter((sample) => sample.id === 'sampleCrmTrack')]);
+		await n8n.importWorkflows([crmTrack, together, alone, manyTogether, manyAlone, ...SAMPLES.filter((sample) => sample.id === 'sampleCrmTrack')]);
 	});
 	after(async () => {
 		await n8n?.stop();
@@ -118,6 +142,23 @@ describe(`Event resource in n8n ${VERSION}`, () => {
 		assert.equal(referenceItems[1].accepted, false);
 		assert.ok(referenceItems[1].error, 'the failing field read alone gives an error');
 		assert.equal(items[1].error, referenceItems[1].error);
+	});
+
+	it(`${MANY} items read 500 at a time give what each reads alone, with n8n's own error for an item in the middle of a chunk`, async () => {
+		const sent = async (wf) => {
+			mock.reset();
+			const result = await n8n.execute(wf.id);
+			assert.ok(result.ok, result.stdout);
+			return { items: nodeItems(result.resultData, 'Send events'), events: mock.events.map((e) => [e.userId, e.event, e.properties]) };
+		};
+		const many = await sent(manyTogether);
+		const reference = await sent(manyAlone);
+		assert.equal(many.events.length, MANY - 1);
+		assert.deepEqual(many.events[778], ['c779-779', 'Deal WON', { amount: 779, first: 'x', row: 779 }]);
+		assert.deepEqual(many.events, reference.events);
+		assert.equal(many.items[777].accepted, false);
+		assert.ok(many.items[777].error, 'item 777 fails');
+		assert.equal(many.items[777].error, reference.items[777].error);
 	});
 
 	it('the playground sample "send a CRM change as a track event" works as saved', async () => {
