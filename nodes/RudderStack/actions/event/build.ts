@@ -73,8 +73,7 @@ export function parameterReader(ctx: IExecuteFunctions, together: readonly strin
 			if (!Array.isArray(values) || values.length !== joined.length) return undefined;
 			// n8n refuses a function as a parameter's value ("please add ()"): read alone, for its error.
 			if (values.some((value) => typeof value === 'function')) return undefined;
-			cleanUpAsN8nDoes(values);
-			return values;
+			return cleanUpAsN8nDoes(values);
 		} catch {
 			return undefined; // read one by one: n8n's own error, naming the parameter
 		}
@@ -103,19 +102,23 @@ export function parameterReader(ctx: IExecuteFunctions, together: readonly strin
  * What getNodeParameter does to a value after evaluating it (n8n-core's cleanupParameterData), so
  * that a value read together is the one read alone: a Luxon date held by an object's key becomes
  * its toString(). That is not its JSON: an invalid date is "Invalid DateTime" there, null in JSON.
+ * Unlike n8n, it copies what it changes: the value may be the item's own data (`{{ $json }}`),
+ * which other fields and items read after it.
  */
-function cleanUpAsN8nDoes(value: unknown): void {
-	if (typeof value !== 'object' || value === null) return;
+function cleanUpAsN8nDoes<T>(value: T): T {
+	if (typeof value !== 'object' || value === null) return value;
 	if (Array.isArray(value)) {
-		value.forEach(cleanUpAsN8nDoes);
-		return;
+		const items = value.map(cleanUpAsN8nDoes);
+		return (items.some((item, index) => item !== value[index]) ? items : value) as T;
 	}
+	let copy: Record<string, unknown> | undefined;
 	const record = value as Record<string, unknown>;
 	for (const key of Object.keys(record)) {
 		const inner = record[key];
-		if (isObject(inner) && (inner as { isLuxonDateTime?: unknown }).isLuxonDateTime === true) record[key] = String(inner);
-		else cleanUpAsN8nDoes(inner);
+		const cleaned = isObject(inner) && (inner as { isLuxonDateTime?: unknown }).isLuxonDateTime === true ? String(inner) : cleanUpAsN8nDoes(inner);
+		if (cleaned !== inner) (copy ??= { ...record })[key] = cleaned;
 	}
+	return (copy ?? value) as T;
 }
 
 /** The plain fields (text or JSON, no collections) an event of this type reads: those that can be evaluated together. */

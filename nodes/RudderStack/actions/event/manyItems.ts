@@ -17,25 +17,48 @@ const ITEMS = '___rs_items';
 const ITEM = '___rs_item';
 const OFFSET = '___rs_k';
 
+// What turns the names we bind into reads of the item when n8n reads an item alone: tournament
+// rewrites a free name where it is an operand, an argument, an element or a property's value,
+// but not as an arrow's expression body, a spread or a computed key. There, alone, the name is
+// unbound (n8n gives null), while bound it has a value. So a bare `$json`/`$itemIndex` (one that
+// is not the object of a member access) after `=>`, `...` or `[` is refused.
+const BOUND = /(?<![\w$])\$(?:json|itemIndex)(?![\w$])/g;
+const MEMBER_OBJECT = /^\s*(?:\?\.|\.|\[)/;
+const UNREWRITTEN_BEFORE = /(?:=>|\.\.\.|\[)[\s(]*$/;
+// Comparisons and arrows: any other `=` is a write (`=`, `+=`, `<<=`, `>>>=`, `??=` …).
+const NOT_WRITES = /===|!==|==|!=|=>|(?<![<>])[<>]=/g;
+// Calls that change what they are called on, and ways to reach them by another name.
+const MUTATING = /\b(?:push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|assign|defineProperty|defineProperties|setPrototypeOf|set|add|clear|delete|eval|Function|Reflect|constructor|prototype|__proto__)\b/;
+// A computed member (`x[…]` after a name, `)` or `]`) other than a number or a quoted string.
+const COMPUTED_MEMBER = /[\w$)\]]\s*\[(?!\s*(?:\d+|'[^'\\]*'|"[^"\\]*")\s*\])/;
+
 /**
  * Whether every field's code gives, evaluated for many items at once, what it gives for each item
  * alone. The expression rebinds `$json` and `$itemIndex` as arrow parameters: n8n's compiler
  * (tournament) turns only free names into reads of the item's data, and a bound name stays bound.
  * So the code may name no other `$` word, which would still read the chunk's first item
  * (`$input.item`, `$('Node').item`, `$binary`, `$now` …), and nothing that can reach past the
- * names we bind:
+ * names we bind or read them where tournament would not:
  * - `this`, n8n's own `___n8n_data` and our `___rs_` names;
  * - `\u` escapes, which can spell `$json` without the letters;
- * - writes and mutating calls, which would run again when the chunk is checked or read again.
+ * - a line comment, after which the text before a name is not code;
+ * - a bare name where tournament leaves it unbound (above);
+ * - writes and mutating calls, which would run again when the chunk is checked or read again,
+ *   and computed members, which can name such a call.
  * Text in strings counts too: a `$` in a string only costs the speed-up, never a wrong value.
  */
 export function readsAlike(codes: readonly string[]): boolean {
 	return codes.every((code) => {
+		let unrewritten = false;
 		// A template literal's `${` is no name.
-		const rest = code.replace(/(?<![\w$])\$(?:json|itemIndex)(?![\w$])|\$\{/g, '');
-		if (rest.includes('$') || rest.includes('___') || rest.includes('\\u') || /\bthis\b/.test(rest)) return false;
-		const writes = /(?<![=!<>])=(?![=>])|\+\+|--|\bdelete\b|\.\s*(?:push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|assign|defineProperty|setPrototypeOf|set|add|clear)\b/;
-		return !writes.test(rest);
+		const rest = code
+			.replace(BOUND, (name, at: number) => {
+				if (!MEMBER_OBJECT.test(code.slice(at + name.length)) && UNREWRITTEN_BEFORE.test(code.slice(0, at))) unrewritten = true;
+				return '_';
+			})
+			.replace(/\$\{/g, ' ');
+		if (unrewritten || rest.includes('$') || rest.includes('___') || rest.includes('\\u') || /\bthis\b/.test(rest) || /(?<!:)\/\//.test(rest)) return false;
+		return !rest.replace(NOT_WRITES, ' ').includes('=') && !/\+\+|--/.test(rest) && !MUTATING.test(rest) && !COMPUTED_MEMBER.test(rest);
 	});
 }
 
@@ -55,7 +78,7 @@ export function manyItemsReader(
 	ctx: IExecuteFunctions,
 	codes: readonly string[],
 	readAlone: (itemIndex: number) => unknown[] | undefined,
-	clean: (values: unknown[]) => void,
+	clean: (values: unknown[]) => unknown[],
 ): (itemIndex: number) => unknown[] | undefined {
 	const itemCount = ctx.getInputData().length;
 	if (itemCount < FEWEST_ITEMS || !readsAlike(codes)) return readAlone;
@@ -80,11 +103,14 @@ export function manyItemsReader(
 		if (!Array.isArray(rows) || rows.length !== size) return undefined;
 		const read = rows as unknown[][];
 		if (read.some((row) => !Array.isArray(row) || row.length !== codes.length || row.some((value) => typeof value === 'function'))) return undefined;
-		read.forEach(clean);
 		const firstAlone = readAlone(first);
 		const lastAlone = readAlone(first + size - 1);
-		if (!firstAlone || !lastAlone || !same(read[0], firstAlone) || !same(read[size - 1], lastAlone)) return undefined;
-		return read;
+		try {
+			const cleaned = read.map(clean);
+			return firstAlone && lastAlone && same(cleaned[0], firstAlone) && same(cleaned[size - 1], lastAlone) ? cleaned : undefined;
+		} catch {
+			return undefined; // a value n8n's clean-up or JSON cannot take (a cycle): each item alone
+		}
 	};
 	return (itemIndex) => {
 		const inChunk = chunkStart >= 0 && itemIndex >= chunkStart && itemIndex < chunkStart + ITEMS_PER_EVALUATION;
