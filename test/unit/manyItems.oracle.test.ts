@@ -12,8 +12,8 @@ import type { IDataObject, INodeType } from 'n8n-workflow';
 import { DateTime } from 'luxon';
 
 import { RudderStackDataPlaneApi } from '../../credentials/RudderStackDataPlaneApi.credentials';
-import { createMockDataPlane, type MockDataPlane } from '../mock/dataplane-mock';
 import { jsonOf, runEvents } from '../harness';
+import { DATA_PLANE_KEY, mock, track } from './dataPlaneSetup';
 import { runInEngine } from '../engine';
 
 const MANY = '../../nodes/RudderStack/actions/event/manyItems';
@@ -24,15 +24,6 @@ jest.isolateModules(() => {
 	Oracle = (require('../../nodes/RudderStack/RudderStack.node') as { RudderStack: new () => INodeType }).RudderStack;
 });
 
-let mock: MockDataPlane;
-beforeAll(async () => {
-	mock = createMockDataPlane({ writeKey: 'wk' });
-	await mock.start();
-});
-afterAll(async () => await mock.stop());
-beforeEach(() => mock.reset());
-
-const track = (rest: IDataObject) => ({ resource: 'event', operation: 'track', event: 'Deal Won', options: { retryDelay: 0.01 }, ...rest });
 const sentEvents = () => mock.events.map(({ userId, anonymousId, event, properties, messageId }) => ({ userId, anonymousId, event, properties, messageId }));
 
 async function outcome(run: () => Promise<{ items: { json: IDataObject }[]; error?: Error }>) {
@@ -43,13 +34,13 @@ async function outcome(run: () => Promise<{ items: { json: IDataObject }[]; erro
 
 /** The node and the oracle on fresh copies of the same items (code may change the items). */
 async function both(parameters: IDataObject, makeItems: () => IDataObject[], extra: object = {}) {
-	const node = await outcome(() => runEvents({ dataPlaneUrl: mock.url, writeKey: 'wk', parameters: parameters as never, items: makeItems(), ...extra }) as never);
+	const node = await outcome(() => runEvents({ dataPlaneUrl: mock.url, writeKey: DATA_PLANE_KEY, parameters: parameters as never, items: makeItems(), ...extra }) as never);
 	const n8n = await outcome(
 		() =>
 			runInEngine({
 				nodeType: new Oracle(),
 				credentialType: new RudderStackDataPlaneApi(),
-				credentials: { dataPlaneUrl: mock.url, writeKey: 'wk' },
+				credentials: { dataPlaneUrl: mock.url, writeKey: DATA_PLANE_KEY },
 				parameters: parameters as never,
 				items: makeItems(),
 				...extra,
@@ -125,8 +116,8 @@ describe('errors: each item fails or not as it does in n8n, with n8n\'s error', 
 	});
 
 	it('the same without Continue On Fail fails with the same message', async () => {
-		const node = await runEvents({ dataPlaneUrl: mock.url, writeKey: 'wk', parameters: parameters as never, items: circular() });
-		const n8n = await runInEngine({ nodeType: new Oracle(), credentialType: new RudderStackDataPlaneApi(), credentials: { dataPlaneUrl: mock.url, writeKey: 'wk' }, parameters: parameters as never, items: circular() });
+		const node = await runEvents({ dataPlaneUrl: mock.url, writeKey: DATA_PLANE_KEY, parameters: parameters as never, items: circular() });
+		const n8n = await runInEngine({ nodeType: new Oracle(), credentialType: new RudderStackDataPlaneApi(), credentials: { dataPlaneUrl: mock.url, writeKey: DATA_PLANE_KEY }, parameters: parameters as never, items: circular() });
 		expect(n8n.error).toBeDefined();
 		expect(node.error?.message).toBe(n8n.error?.message);
 	});

@@ -7,21 +7,12 @@ import { DateTime } from 'luxon';
 import type { IDataObject } from 'n8n-workflow';
 
 import { ITEMS_PER_EVALUATION, readsAlike } from '../../nodes/RudderStack/actions/event/manyItems';
-import { createMockDataPlane, type MockDataPlane } from '../mock/dataplane-mock';
 import { jsonOf, runEvents } from '../harness';
+import { DATA_PLANE_KEY, mock, track } from './dataPlaneSetup';
 import { counting } from './counting';
 
-let mock: MockDataPlane;
-beforeAll(async () => {
-	mock = createMockDataPlane({ writeKey: 'wk' });
-	await mock.start();
-});
-afterAll(async () => await mock.stop());
-beforeEach(() => mock.reset());
-
-const track = (rest: IDataObject) => ({ resource: 'event', operation: 'track', event: 'Deal Won', options: { retryDelay: 0.01 }, ...rest });
 const send = async (parameters: IDataObject, items: IDataObject[], extra: object = {}) =>
-	await runEvents({ dataPlaneUrl: mock.url, writeKey: 'wk', parameters: parameters as never, items, ...extra });
+	await runEvents({ dataPlaneUrl: mock.url, writeKey: DATA_PLANE_KEY, parameters: parameters as never, items, ...extra });
 const deals = (n: number) => Array.from({ length: n }, (_, i) => ({ user: `u${i}`, stage: i % 3 ? 'won' : 'lost', amount: i * 10, at: `2026-01-${String((i % 28) + 1).padStart(2, '0')}T10:00:00Z`, tags: ['b', 'a'] }));
 const sent = () => mock.events.map(({ userId, event, properties }) => ({ userId, event, properties }));
 
