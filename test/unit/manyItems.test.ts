@@ -6,7 +6,7 @@
 import { DateTime } from 'luxon';
 import type { IDataObject } from 'n8n-workflow';
 
-import { ITEMS_PER_EVALUATION, readsAlike } from '../../nodes/RudderStack/actions/event/manyItems';
+import { CHUNKS, ITEMS_PER_EVALUATION, readsAlike } from '../../nodes/RudderStack/actions/event/manyItems';
 import { jsonOf, runEvents } from '../harness';
 import { DATA_PLANE_KEY, mock, track } from './dataPlaneSetup';
 import { counting } from './counting';
@@ -33,6 +33,14 @@ describe('many items in one evaluation', () => {
 		expect(error).toBeUndefined();
 		expect(evaluations).toBe(3 * 3); // chunks of 500, 500 and 200
 		expect(sent()).toEqual(items.map((item, i) => ({ userId: item.user, event: `Deal ${item.stage}`, properties: { amount: item.amount, row: i } })));
+	});
+
+	it(`with many items the chunks grow, so that a step takes at most ${CHUNKS} evaluations of all its items`, async () => {
+		const items = deals(12_000);
+		const { error, evaluations } = await evaluationsFor(track({ userId: '={{ $json.user }}', properties: '={{ { row: $itemIndex } }}' }), items);
+		expect(error).toBeUndefined();
+		expect(evaluations).toBe(CHUNKS * 3); // chunks of 1,200
+		expect(mock.events.map((e) => [e.userId, (e.properties as IDataObject).row])).toEqual(items.map((item, i) => [item.user, i]));
 	});
 
 	it('gives the values n8n gives for code that binds, shadows and calls: nested arrows, destructuring, templates, n8n extensions, Luxon', async () => {
