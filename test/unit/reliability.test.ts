@@ -81,6 +81,27 @@ describe('409 already running', () => {
 		expect(error.message).toMatch(/^Waiting for the run already in progress on source src_1 timed out after 0\.\d s; no new run was started$/);
 		expect(posts(api)).toHaveLength(1);
 	});
+
+	it('wait: the same when the pause\'s timer fires before the clock reaches the deadline (as Node\'s timers may by a millisecond)', async () => {
+		const api = fakeApi();
+		const realNow = Date.now.bind(Date);
+		let lag = 0;
+		const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - lag);
+		try {
+			api.scope
+				.post('/v2/sources/src_1/start')
+				.times(5)
+				.reply(() => {
+					setTimeout(() => (lag = 5), 50); // during the pause the clock falls 5 ms behind the timers
+					return [409, { error: 'already running' }];
+				});
+			const error = await runNodeError({ parameters: params('etl', 'start', { sourceId: 'src_1', options: { pollInterval: 5, timeout: 0.2 } }) });
+			expect(error.message).toMatch(/^Waiting for the run already in progress on source src_1 timed out after 0\.\d s; no new run was started$/);
+			expect(posts(api)).toHaveLength(1);
+		} finally {
+			clock.mockRestore();
+		}
+	});
 });
 
 describe('no second sync after an ambiguous start (upstream 30)', () => {

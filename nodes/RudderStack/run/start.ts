@@ -313,7 +313,10 @@ async function waitUntilIdle(job: RunJob, deadline: Deadline): Promise<void> {
 		const result = await pollUntilDone(job, otherSync, deadline);
 		if ('timedOut' in result) throw timedOut();
 	} else {
+		// A pause cut to the time left ends at the deadline, even when the timer fires a millisecond
+		// before the clock says so: no start may follow it.
+		const endsAtDeadline = remaining <= settings.pollIntervalMs;
 		await pause(Math.min(settings.pollIntervalMs, remaining), settings.request.signal);
-		if (deadline.remainingMs() <= 0) throw timedOut();
+		if (endsAtDeadline || deadline.remainingMs() <= 0) throw timedOut();
 	}
 }
