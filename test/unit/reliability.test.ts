@@ -92,7 +92,7 @@ describe('409 already running', () => {
 				.post('/v2/sources/src_1/start')
 				.times(5)
 				.reply(() => {
-					setTimeout(() => (lag = 5), 50); // during the pause the clock falls 5 ms behind the timers
+					void later(50).then(() => (lag = 5)); // during the pause the clock falls 5 ms behind the timers
 					return [409, { error: 'already running' }];
 				});
 			const error = await runNodeError({ parameters: params('etl', 'start', { sourceId: 'src_1', options: { pollInterval: 5, timeout: 0.2 } }) });
