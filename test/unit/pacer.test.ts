@@ -173,6 +173,36 @@ describe('the request ceiling, counted over any one second', () => {
 		const polledAt = await secondTurns(1000);
 		expect(polledAt[9] - polledAt[0]).toBeLessThan(50);
 	});
+
+	it('holds a lane to its share when the share is longer than a second, also while it polls between the two', async () => {
+		// 3 a second among 5 lanes: a turn each per 1.67 s. Lane a asks 1.1 s after each of its
+		// turns, the others 50 ms after theirs. Forgotten a second after its turn (before it asks
+		// again), a went at 1.1 s and 2.2 s while lanes that had asked at 1.05 s waited until 3 s.
+		const pacer = new RequestPacer(3);
+		const events: { lane: number; kind: 'ask' | 'turn'; at: number }[] = [];
+		const began = Date.now();
+		await Promise.all(
+			[1100, 50, 50, 50, 50].map(async (pauseMs, lane) => {
+				const pacing = pacer.lane();
+				for (let round = 0; round < 3; round++) {
+					if (round > 0) await sleep(pauseMs);
+					events.push({ lane, kind: 'ask', at: Date.now() - began });
+					(await pacing.waitForTurn()).finished();
+					events.push({ lane, kind: 'turn', at: Date.now() - began });
+				}
+			}),
+		);
+		const turnsOfA = events.filter((event) => event.lane === 0 && event.kind === 'turn').map(({ at }) => at);
+		expect(turnsOfA[1] - turnsOfA[0]).toBeGreaterThanOrEqual(1600);
+		const mostTurnsOfAnotherWhileWaiting = events.flatMap((event, at) => {
+			if (event.kind !== 'ask') return [];
+			const turnAt = events.findIndex((later, k) => k > at && later.lane === event.lane && later.kind === 'turn');
+			const counts = new Map<number, number>();
+			for (const other of events.slice(at + 1, turnAt)) if (other.kind === 'turn') counts.set(other.lane, (counts.get(other.lane) ?? 0) + 1);
+			return [Math.max(0, ...counts.values())];
+		});
+		expect(Math.max(...mostTurnsOfAnotherWhileWaiting)).toBe(1);
+	});
 });
 
 describe('a request that asks while the dispatcher sleeps', () => {

@@ -104,9 +104,13 @@ export class SharedCeiling {
 	 */
 	private lanesInUse(now: number): { gapMs: number; lanes: number } {
 		let inUse = 0;
+		// A lane is forgotten (so the map stays small over long runs) only once no share could still
+		// hold it back: when the share is longer than the window, a lane that polls between the two
+		// must keep its last turn, or its next ask would go at once, ahead of lanes still owed theirs.
+		const longestGapMs = ((this.lastTurnAt.size + this.waiting.size) * this.windowMs) / this.places;
 		for (const [lane, at] of this.lastTurnAt) {
 			if (at > now - this.windowMs) inUse++;
-			else if (!this.waiting.has(lane)) this.lastTurnAt.delete(lane);
+			else if (!this.waiting.has(lane) && at <= now - longestGapMs) this.lastTurnAt.delete(lane);
 		}
 		for (const lane of this.waiting.keys()) if (!this.lastTurnAt.has(lane) || (this.lastTurnAt.get(lane) as number) <= now - this.windowMs) inUse++;
 		return { gapMs: (inUse * this.windowMs) / this.places, lanes: inUse };
