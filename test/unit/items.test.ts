@@ -1,6 +1,7 @@
 import { RequestPacer } from '../../nodes/RudderStack/transport/pacer';
 import { fakeApi, resetNock, sync } from '../fakeApi';
 import { FAST, jsonOf, params, runNode, runNodeError, runNodeWithLogs, TOKEN } from '../harness';
+import { mostTurnsOfAnotherWhileWaiting, type TurnEvent } from './turns';
 
 beforeEach(resetNock);
 afterAll(resetNock);
@@ -151,7 +152,7 @@ describe('many items', () => {
 		{ slow: 1.1, fast: 0.01, running: 3 },
 	])('shares a ceiling too low for the demand fairly: while an item waits for its turn, no other item gets two (item a every $slow s, the others every $fast s)', async ({ slow, fast, running }) => {
 		// Every ask and every turn, in the order they happen, by lane (each item has its own).
-		const events: { lane: RequestPacer; kind: 'ask' | 'turn' }[] = [];
+		const events: TurnEvent<RequestPacer>[] = [];
 		const waitForTurn = RequestPacer.prototype.waitForTurn;
 		jest.spyOn(RequestPacer.prototype, 'waitForTurn').mockImplementation(async function (this: RequestPacer, ...args) {
 			events.push({ lane: this, kind: 'ask' });
@@ -173,14 +174,7 @@ describe('many items', () => {
 		expect(Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length))).toBeLessThanOrEqual(10);
 		// The demand did exceed the ceiling: some asks waited for a later second.
 		expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(2000);
-		const mostTurnsOfAnotherWhileWaiting = events.flatMap((event, at) => {
-			if (event.kind !== 'ask') return [];
-			const turnAt = events.findIndex((later, k) => k > at && later.lane === event.lane && later.kind === 'turn');
-			const counts = new Map<RequestPacer, number>();
-			for (const other of events.slice(at + 1, turnAt)) if (other.kind === 'turn') counts.set(other.lane, (counts.get(other.lane) ?? 0) + 1);
-			return [Math.max(0, ...counts.values())];
-		});
-		expect(Math.max(...mostTurnsOfAnotherWhileWaiting)).toBe(1);
+		expect(mostTurnsOfAnotherWhileWaiting(events)).toBe(1);
 		// No start waited while a poll had its turn: every turn before a lane's first is a start.
 		const firstTurns = new Set<number>();
 		const seen = new Set<RequestPacer>();

@@ -1,6 +1,7 @@
 import { sleep } from 'n8n-workflow';
 
 import { NoTurnBeforeDeadlineError, RequestPacer } from '../../nodes/RudderStack/transport/pacer';
+import { mostTurnsOfAnotherWhileWaiting, type TurnEvent } from './turns';
 
 describe('the request pacer', () => {
 	it('gives the next slot to the lane that has gone longest without one, whenever it asked', async () => {
@@ -179,7 +180,7 @@ describe('the request ceiling, counted over any one second', () => {
 		// turns, the others 50 ms after theirs. Forgotten a second after its turn (before it asks
 		// again), a went at 1.1 s and 2.2 s while lanes that had asked at 1.05 s waited until 3 s.
 		const pacer = new RequestPacer(3);
-		const events: { lane: number; kind: 'ask' | 'turn'; at: number }[] = [];
+		const events: (TurnEvent<number> & { at: number })[] = [];
 		const began = Date.now();
 		await Promise.all(
 			[1100, 50, 50, 50, 50].map(async (pauseMs, lane) => {
@@ -194,14 +195,7 @@ describe('the request ceiling, counted over any one second', () => {
 		);
 		const turnsOfA = events.filter((event) => event.lane === 0 && event.kind === 'turn').map(({ at }) => at);
 		expect(turnsOfA[1] - turnsOfA[0]).toBeGreaterThanOrEqual(1600);
-		const mostTurnsOfAnotherWhileWaiting = events.flatMap((event, at) => {
-			if (event.kind !== 'ask') return [];
-			const turnAt = events.findIndex((later, k) => k > at && later.lane === event.lane && later.kind === 'turn');
-			const counts = new Map<number, number>();
-			for (const other of events.slice(at + 1, turnAt)) if (other.kind === 'turn') counts.set(other.lane, (counts.get(other.lane) ?? 0) + 1);
-			return [Math.max(0, ...counts.values())];
-		});
-		expect(Math.max(...mostTurnsOfAnotherWhileWaiting)).toBe(1);
+		expect(mostTurnsOfAnotherWhileWaiting(events)).toBe(1);
 	});
 });
 
