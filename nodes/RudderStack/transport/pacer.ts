@@ -107,13 +107,18 @@ export class SharedCeiling {
 		// A lane is forgotten (so the map stays small over long runs) only once no share could still
 		// hold it back: when the share is longer than the window, a lane that polls between the two
 		// must keep its last turn, or its next ask would go at once, ahead of lanes still owed theirs.
-		const longestGapMs = ((this.lastTurnAt.size + this.waiting.size) * this.windowMs) / this.places;
+		const longestGapMs = this.shareMs(this.lastTurnAt.size + this.waiting.size);
 		for (const [lane, at] of this.lastTurnAt) {
 			if (at > now - this.windowMs) inUse++;
 			else if (!this.waiting.has(lane) && at <= now - longestGapMs) this.lastTurnAt.delete(lane);
 		}
 		for (const lane of this.waiting.keys()) if (!this.lastTurnAt.has(lane) || (this.lastTurnAt.get(lane) as number) <= now - this.windowMs) inUse++;
-		return { gapMs: (inUse * this.windowMs) / this.places, lanes: inUse };
+		return { gapMs: this.shareMs(inUse), lanes: inUse };
+	}
+
+	/** How long each of `lanes` lanes waits between its turns for all of them to fit under the ceiling. */
+	private shareMs(lanes: number): number {
+		return (lanes * this.windowMs) / this.places;
 	}
 
 	/**
